@@ -1,0 +1,1082 @@
+//! The whole-project stage: the call graph across modules, effects
+//! propagated to a fixpoint, workload classes and dispatch contexts.
+//!
+//! Effects flow from callees to callers. The call graph's strongly connected
+//! components are visited callees-first (Tarjan's order), so each function is
+//! finished once its callees are; inside a recursive component the members
+//! are iterated until nothing changes, bounded by the rulebook's
+//! `max_propagation_rounds`. The whole stage is linear in the size of the
+//! call graph apart from that bounded inner iteration.
+
+use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
+use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
+use crate::source::Location;
+use std::collections::{BTreeSet, HashMap};
+
+pub type FuncId = usize;
+
+/// Workload class of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Workload {
+    Cpu,
+    Io,
+    Vector,
+    Mixed,
+    Light,
+}
+
+impl Workload {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Workload::Cpu => "cpu",
+            Workload::Io => "io",
+            Workload::Vector => "vector",
+            Workload::Mixed => "mixed",
+            Workload::Light => "light",
+        }
+    }
+}
+
+/// One piece of evidence: something at a line of a function, possibly
+/// reached through a callee (`via`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ev {
+    pub line: Location,
+    /// `loop`, `heavy-loop`, `recursion`, `cpu-call`, `vector`, an I/O kind
+    /// (`network`, `disk`, ...), or `call` for a helper.
+    pub kind: &'static str,
+    pub detail: String,
+    /// The callee this came through.
+    pub via: Option<FuncId>,
+    /// For I/O: its kind and whether it blocks.
+    pub io: Option<(IoKind, bool)>,
+    pub alternative: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    pub cpu_strong: Option<Ev>,
+    pub cpu_weak: Option<Ev>,
+    pub io_slow: Option<Ev>,
+    pub io_disk: Option<Ev>,
+    pub io_wait: Option<Ev>,
+    /// Blocking I/O reachable through synchronous calls only.
+    pub blocking: Option<Ev>,
+    pub vector: Option<Ev>,
+}
+
+impl Effects {
+    fn slots(&self) -> [&Option<Ev>; 7] {
+        [
+            &self.cpu_strong,
+            &self.cpu_weak,
+            &self.io_slow,
+            &self.io_disk,
+            &self.io_wait,
+            &self.blocking,
+            &self.vector,
+        ]
+    }
+
+    fn filled(&self) -> usize {
+        self.slots().iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn any_io(&self) -> Option<&Ev> {
+        self.io_slow
+            .as_ref()
+            .or(self.io_disk.as_ref())
+            .or(self.io_wait.as_ref())
+    }
+}
+
+/// Where a call goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Func(FuncId),
+    External(String),
+}
+
+#[derive(Debug)]
+pub struct FuncNode<'s> {
+    pub file: usize,
+    pub summary: &'s FunctionSummary,
+}
+
+/// A dispatch site after resolution.
+#[derive(Debug, Clone)]
+pub struct Dispatch {
+    pub from: FuncId,
+    pub site: DispatchSite,
+    pub target: Option<Target>,
+}
+
+pub struct Project<'s> {
+    pub rb: &'s Rulebook,
+    pub modules: Vec<&'s ModuleSummary>,
+    pub funcs: Vec<FuncNode<'s>>,
+    /// Per function, per call site: the resolved target.
+    pub call_targets: Vec<Vec<Option<Target>>>,
+    pub effects: Vec<Effects>,
+    pub workload: Vec<Workload>,
+    pub contexts: Vec<BTreeSet<ContextKind>>,
+    pub dispatches: Vec<Dispatch>,
+    pub recursive: Vec<bool>,
+    /// Heavy loops per function (indices into its `loops`).
+    pub heavy_loops: Vec<Vec<u32>>,
+    pub dispatched: Vec<bool>,
+}
+
+struct Index<'s> {
+    /// Per file: full qualname -> function.
+    local_funcs: Vec<HashMap<&'s str, FuncId>>,
+    /// Functions whose module name is unique in the project.
+    global_funcs: HashMap<&'s str, FuncId>,
+    classes: HashMap<&'s str, (usize, usize)>,
+    local_classes: Vec<HashMap<&'s str, usize>>,
+    modules: HashMap<&'s str, Option<usize>>,
+}
+
+impl<'s> Project<'s> {
+    pub fn build(rb: &'s Rulebook, modules: Vec<&'s ModuleSummary>) -> Project<'s> {
+        let mut funcs = Vec::new();
+        let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::new();
+        for (fi, m) in modules.iter().enumerate() {
+            module_map
+                .entry(m.module.as_str())
+                .and_modify(|e| *e = None)
+                .or_insert(Some(fi));
+        }
+        let mut local_funcs = vec![HashMap::new(); modules.len()];
+        let mut global_funcs = HashMap::new();
+        let mut classes = HashMap::new();
+        let mut local_classes = vec![HashMap::new(); modules.len()];
+        for (fi, m) in modules.iter().enumerate() {
+            let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
+            for f in &m.functions {
+                let id = funcs.len();
+                funcs.push(FuncNode {
+                    file: fi,
+                    summary: f,
+                });
+                local_funcs[fi].entry(f.full.as_str()).or_insert(id);
+                if unique {
+                    global_funcs.entry(f.full.as_str()).or_insert(id);
+                }
+            }
+            for (ci, c) in m.classes.iter().enumerate() {
+                local_classes[fi].entry(c.full.as_str()).or_insert(ci);
+                if unique {
+                    classes.entry(c.full.as_str()).or_insert((fi, ci));
+                }
+            }
+        }
+        let index = Index {
+            local_funcs,
+            global_funcs,
+            classes,
+            local_classes,
+            modules: module_map,
+        };
+        let n = funcs.len();
+        let mut p = Project {
+            rb,
+            modules,
+            funcs,
+            call_targets: Vec::with_capacity(n),
+            effects: vec![Effects::default(); n],
+            workload: vec![Workload::Light; n],
+            contexts: vec![BTreeSet::new(); n],
+            dispatches: Vec::new(),
+            recursive: vec![false; n],
+            heavy_loops: vec![Vec::new(); n],
+            dispatched: vec![false; n],
+        };
+        p.resolve_calls(&index);
+        p.resolve_dispatches(&index);
+        p.propagate_effects();
+        p.classify();
+        p.propagate_contexts();
+        p
+    }
+
+    // ------------------------------------------------------------ resolution
+
+    fn class_of(&self, index: &Index<'s>, file: usize, qn: &str) -> Option<(usize, usize)> {
+        if let Some(&ci) = index.local_classes[file].get(qn) {
+            return Some((file, ci));
+        }
+        index.classes.get(qn).copied()
+    }
+
+    fn func_of(&self, index: &Index<'s>, file: usize, qn: &str) -> Option<FuncId> {
+        index.local_funcs[file]
+            .get(qn)
+            .or_else(|| index.global_funcs.get(qn))
+            .copied()
+    }
+
+    /// Find `method` on a project class or its project bases.
+    fn method_of(
+        &self,
+        index: &Index<'s>,
+        class: (usize, usize),
+        method: &str,
+        depth: u32,
+    ) -> Option<FuncId> {
+        if depth > 16 {
+            return None;
+        }
+        let (file, ci) = class;
+        let c = &self.modules[file].classes[ci];
+        if c.methods.iter().any(|m| m == method) {
+            return self.func_of(index, file, &format!("{}.{}", c.full, method));
+        }
+        for b in &c.bases {
+            let base = self.canonical(index, file, b);
+            if let Some(bc) = self.class_of(index, file, &base) {
+                if let Some(f) = self.method_of(index, bc, method, depth + 1) {
+                    return Some(f);
+                }
+            }
+        }
+        None
+    }
+
+    /// Follow re-exports and typed module globals across the project's
+    /// modules: `pkg.fetch` (from `pkg/__init__.py: from .net import fetch`)
+    /// becomes `pkg.net.fetch`; `db.conn.execute` (with `conn =
+    /// sqlite3.connect()` in db.py) becomes `sqlite3.Connection.execute`.
+    fn canonical(&self, index: &Index<'s>, file: usize, qn: &str) -> String {
+        let mut qn = qn.to_string();
+        for _ in 0..8 {
+            if self.func_of(index, file, &qn).is_some() || self.class_of(index, file, &qn).is_some()
+            {
+                return qn;
+            }
+            let mut changed = false;
+            let mut end = qn.len();
+            while let Some(dot) = qn[..end].rfind('.') {
+                let (module, rest) = (&qn[..dot], &qn[dot + 1..]);
+                if let Some(Some(mf)) = index.modules.get(module) {
+                    let (name, tail) = match rest.find('.') {
+                        Some(i) => (&rest[..i], &rest[i..]),
+                        None => (rest, ""),
+                    };
+                    match self.modules[*mf].exports.get(name) {
+                        Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
+                            qn = format!("{q}{tail}");
+                            changed = true;
+                        }
+                        Some(Binding::Instance(t)) => {
+                            qn = format!("{t}{tail}");
+                            changed = true;
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                end = dot;
+            }
+            if !changed {
+                break;
+            }
+        }
+        qn
+    }
+
+    fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &str) -> Target {
+        let qn = self.canonical(index, file, qn);
+        if let Some(f) = self.func_of(index, file, &qn) {
+            return Target::Func(f);
+        }
+        if let Some(c) = self.class_of(index, file, &qn) {
+            // Constructing a project class runs its __init__.
+            return match self.method_of(index, c, "__init__", 0) {
+                Some(f) => Target::Func(f),
+                None => Target::External(qn),
+            };
+        }
+        if let Some(dot) = qn.rfind('.') {
+            if let Some(c) = self.class_of(index, file, &qn[..dot]) {
+                if let Some(f) = self.method_of(index, c, &qn[dot + 1..], 0) {
+                    return Target::Func(f);
+                }
+            }
+        }
+        Target::External(qn)
+    }
+
+    fn resolve_calls(&mut self, index: &Index<'s>) {
+        for id in 0..self.funcs.len() {
+            let file = self.funcs[id].file;
+            let s = self.funcs[id].summary;
+            let targets = s
+                .calls
+                .iter()
+                .map(|c| Some(self.resolve_target(index, file, &c.target)))
+                .collect();
+            self.call_targets.push(targets);
+        }
+    }
+
+    /// Is a project class a thread (or process) subclass? Returns the
+    /// rulebook's entry for the library base it derives from.
+    fn thread_base(
+        &self,
+        index: &Index<'s>,
+        class: (usize, usize),
+        depth: u32,
+    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
+        if depth > 16 {
+            return None;
+        }
+        let (file, ci) = class;
+        for b in &self.modules[file].classes[ci].bases {
+            let base = self.canonical(index, file, b);
+            if let Some(info) = self.rb.thread_classes.lookup(&base) {
+                return Some(info);
+            }
+            if let Some(bc) = self.class_of(index, file, &base) {
+                if let Some(info) = self.thread_base(index, bc, depth + 1) {
+                    return Some(info);
+                }
+            }
+        }
+        None
+    }
+
+    fn resolve_dispatches(&mut self, index: &Index<'s>) {
+        let mut out = Vec::new();
+        for id in 0..self.funcs.len() {
+            let file = self.funcs[id].file;
+            let s = self.funcs[id].summary;
+            for site in &s.dispatches {
+                let target = site
+                    .target
+                    .as_deref()
+                    .map(|q| self.resolve_target(index, file, q));
+                out.push(Dispatch {
+                    from: id,
+                    site: site.clone(),
+                    target,
+                });
+            }
+        }
+        // Thread subclasses: constructing one dispatches its run().
+        let mut thread_classes: HashMap<String, (FuncId, ContextKind)> = HashMap::new();
+        for (fi, m) in self.modules.iter().enumerate() {
+            for (ci, c) in m.classes.iter().enumerate() {
+                if let Some(info) = self.thread_base(index, (fi, ci), 0) {
+                    if let Some(run) = self.method_of(index, (fi, ci), &info.method, 0) {
+                        thread_classes.insert(c.full.clone(), (run, info.context));
+                    }
+                }
+            }
+        }
+        if !thread_classes.is_empty() {
+            let mut extra = Vec::new();
+            for id in 0..self.funcs.len() {
+                let file = self.funcs[id].file;
+                let s = self.funcs[id].summary;
+                for c in &s.calls {
+                    let qn = self.canonical(index, file, &c.target);
+                    if let Some(&(run, ctx)) = thread_classes.get(&qn) {
+                        extra.push((id, c, run, ctx));
+                    }
+                }
+            }
+            for (id, c, run, ctx) in extra {
+                let site = DispatchSite {
+                    start: c.start,
+                    end: c.end,
+                    context: ctx,
+                    target: Some(self.funcs[run].summary.full.clone()),
+                    target_display: format!("{}.run", c.display),
+                    via: format!(
+                        "{} (a {} subclass)",
+                        c.display,
+                        if ctx == ContextKind::Processes {
+                            "Process"
+                        } else {
+                            "Thread"
+                        }
+                    ),
+                    many: false,
+                };
+                out.push(Dispatch {
+                    from: id,
+                    site,
+                    target: Some(Target::Func(run)),
+                });
+            }
+        }
+        for d in &out {
+            if let Some(Target::Func(f)) = d.target {
+                self.dispatched[f] = true;
+            }
+        }
+        self.dispatches = out;
+    }
+
+    // ------------------------------------------------------------ effects
+
+    /// Strongly connected components, callees first (iterative Tarjan).
+    fn sccs(&self) -> Vec<Vec<FuncId>> {
+        let n = self.funcs.len();
+        let edges: Vec<Vec<FuncId>> = (0..n)
+            .map(|f| {
+                self.call_targets[f]
+                    .iter()
+                    .filter_map(|t| match t {
+                        Some(Target::Func(g)) => Some(*g),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut index = vec![usize::MAX; n];
+        let mut low = vec![0usize; n];
+        let mut on_stack = vec![false; n];
+        let mut stack = Vec::new();
+        let mut out = Vec::new();
+        let mut counter = 0;
+        for root in 0..n {
+            if index[root] != usize::MAX {
+                continue;
+            }
+            let mut work: Vec<(FuncId, usize)> = vec![(root, 0)];
+            index[root] = counter;
+            low[root] = counter;
+            counter += 1;
+            stack.push(root);
+            on_stack[root] = true;
+            while let Some(&mut (v, ref mut ei)) = work.last_mut() {
+                if *ei < edges[v].len() {
+                    let w = edges[v][*ei];
+                    *ei += 1;
+                    if index[w] == usize::MAX {
+                        index[w] = counter;
+                        low[w] = counter;
+                        counter += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        work.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                } else {
+                    work.pop();
+                    if let Some(&(u, _)) = work.last() {
+                        low[u] = low[u].min(low[v]);
+                    }
+                    if low[v] == index[v] {
+                        let mut comp = Vec::new();
+                        while let Some(w) = stack.pop() {
+                            on_stack[w] = false;
+                            comp.push(w);
+                            if w == v {
+                                break;
+                            }
+                        }
+                        out.push(comp);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn propagate_effects(&mut self) {
+        let sccs = self.sccs();
+        for comp in &sccs {
+            let recursive = comp.len() > 1
+                || self.call_targets[comp[0]]
+                    .iter()
+                    .any(|t| *t == Some(Target::Func(comp[0])));
+            for &f in comp {
+                self.recursive[f] = recursive;
+            }
+            let rounds = if recursive {
+                self.rb.settings.max_propagation_rounds
+            } else {
+                1
+            };
+            for _ in 0..rounds {
+                let mut changed = false;
+                for &f in comp {
+                    let before = self.effects[f].filled();
+                    let e = self.direct_effects(f);
+                    self.effects[f] = e;
+                    changed |= self.effects[f].filled() != before;
+                }
+                if !changed {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
+        match &self.call_targets[f][ci] {
+            Some(Target::External(q)) => {
+                let rb: &'s Rulebook = self.rb;
+                rb.effect(q)
+            }
+            _ => None,
+        }
+    }
+
+    /// The effects of one function given its callees' current effects.
+    fn direct_effects(&mut self, f: FuncId) -> Effects {
+        let s = self.funcs[f].summary;
+        let heavy_trip = self.rb.settings.heavy_trip_count;
+        let nl = s.loops.len();
+        // Per loop: I/O (or awaits) in its body; work in it or below it.
+        let mut io_in = vec![false; nl];
+        let mut work_in = vec![false; nl];
+        let mut vector_elementwise = vec![false; s.calls.len()];
+        let ancestors = |l: u32| {
+            let mut v = Vec::new();
+            let mut cur = Some(l);
+            while let Some(c) = cur {
+                v.push(c as usize);
+                cur = s.loops[c as usize].parent;
+            }
+            v
+        };
+        for (l, fact) in s.loops.iter().enumerate() {
+            if fact.has_work {
+                for a in ancestors(l as u32) {
+                    work_in[a] = true;
+                }
+            }
+            if fact.has_await {
+                io_in[l] = true;
+            }
+        }
+        for (ci, c) in s.calls.iter().enumerate() {
+            let Some(l) = c.in_loop else { continue };
+            let chain = ancestors(l);
+            let per_element = chain.iter().any(|&a| {
+                matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
+                    && s.loops[a].trip.is_none_or(|t| t >= 64)
+            });
+            let (is_io, is_work) = match &self.call_targets[f][ci] {
+                Some(Target::Func(g)) => {
+                    let e = &self.effects[*g];
+                    let callee_async = self.funcs[*g].summary.is_async;
+                    if callee_async && !c.awaited {
+                        (false, false)
+                    } else {
+                        (
+                            e.io_slow.is_some() || e.io_disk.is_some() || e.io_wait.is_some(),
+                            e.cpu_weak.is_some() || e.cpu_strong.is_some(),
+                        )
+                    }
+                }
+                Some(Target::External(_)) => match self.effect_of_call(f, ci) {
+                    Some(Effect::Io { .. }) => (true, false),
+                    Some(Effect::Cpu { .. }) => (false, true),
+                    Some(Effect::Vector { .. }) if per_element => {
+                        vector_elementwise[ci] = true;
+                        (false, true)
+                    }
+                    _ => (false, false),
+                },
+                None => (false, false),
+            };
+            if is_io || c.awaited {
+                for &a in &chain {
+                    io_in[a] = true;
+                }
+            }
+            if is_work {
+                for &a in &chain {
+                    work_in[a] = true;
+                }
+            }
+        }
+        let compute: Vec<bool> = (0..nl).map(|l| work_in[l] && !io_in[l]).collect();
+        let mut e = Effects::default();
+        let mut heavy = Vec::new();
+        for (l, fact) in s.loops.iter().enumerate() {
+            if !compute[l] {
+                continue;
+            }
+            let chain = ancestors(l as u32);
+            let big = chain
+                .iter()
+                .find_map(|&a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
+            let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
+                || s.loops
+                    .iter()
+                    .enumerate()
+                    .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
+            let what = match fact.kind {
+                crate::semantic::LoopKind::For => "for loop",
+                crate::semantic::LoopKind::While => "while loop",
+                crate::semantic::LoopKind::Comprehension => "comprehension",
+            };
+            if let Some(t) = big {
+                heavy.push(l as u32);
+                set(
+                    &mut e.cpu_strong,
+                    Ev {
+                        line: fact.start,
+                        kind: "heavy-loop",
+                        detail: format!(
+                            "{what} over range({}) doing Python arithmetic",
+                            group_digits(t)
+                        ),
+                        via: None,
+                        io: None,
+                        alternative: None,
+                    },
+                );
+            } else if nested {
+                heavy.push(l as u32);
+                set(
+                    &mut e.cpu_strong,
+                    Ev {
+                        line: fact.start,
+                        kind: "heavy-loop",
+                        detail: format!("nested {what} doing Python arithmetic"),
+                        via: None,
+                        io: None,
+                        alternative: None,
+                    },
+                );
+            } else {
+                set(
+                    &mut e.cpu_weak,
+                    Ev {
+                        line: fact.start,
+                        kind: "loop",
+                        detail: format!("{what} doing Python arithmetic"),
+                        via: None,
+                        io: None,
+                        alternative: None,
+                    },
+                );
+            }
+        }
+        self.heavy_loops[f] = heavy;
+        if self.recursive[f] && s.has_arith {
+            set(
+                &mut e.cpu_strong,
+                Ev {
+                    line: s.def_loc,
+                    kind: "recursion",
+                    detail: format!("recursive `{}` doing arithmetic", s.qualname),
+                    via: None,
+                    io: None,
+                    alternative: None,
+                },
+            );
+        }
+        for (ci, c) in s.calls.iter().enumerate() {
+            match &self.call_targets[f][ci] {
+                Some(Target::External(q)) => match self.effect_of_call(f, ci) {
+                    Some(Effect::Io {
+                        kind,
+                        blocking,
+                        alternative,
+                    }) => {
+                        let ev = Ev {
+                            line: c.start,
+                            kind: kind.as_str(),
+                            detail: format!("`{q}`"),
+                            via: None,
+                            io: Some((*kind, *blocking)),
+                            alternative: alternative.clone(),
+                        };
+                        if *blocking && !c.awaited {
+                            set(&mut e.blocking, ev.clone());
+                        }
+                        match kind {
+                            IoKind::Disk => set(&mut e.io_disk, ev),
+                            IoKind::Wait => set(&mut e.io_wait, ev),
+                            _ => set(&mut e.io_slow, ev),
+                        }
+                    }
+                    Some(Effect::Vector { .. }) if !vector_elementwise[ci] => set(
+                        &mut e.vector,
+                        Ev {
+                            line: c.start,
+                            kind: "vector",
+                            detail: format!("`{q}` (releases the GIL)"),
+                            via: None,
+                            io: None,
+                            alternative: None,
+                        },
+                    ),
+                    Some(Effect::Cpu { .. }) => set(
+                        &mut e.cpu_weak,
+                        Ev {
+                            line: c.start,
+                            kind: "cpu-call",
+                            detail: format!("`{q}` (holds the GIL)"),
+                            via: None,
+                            io: None,
+                            alternative: None,
+                        },
+                    ),
+                    _ => {}
+                },
+                Some(Target::Func(g)) => {
+                    let g = *g;
+                    if g == f {
+                        continue;
+                    }
+                    let callee = self.funcs[g].summary;
+                    if callee.is_async && !c.awaited {
+                        continue;
+                    }
+                    let ce = self.effects[g].clone();
+                    let wrap = |ev: &Option<Ev>| {
+                        ev.as_ref().map(|inner| Ev {
+                            line: c.start,
+                            kind: "call",
+                            detail: format!("`{}`", c.display),
+                            via: Some(g),
+                            io: inner.io,
+                            alternative: inner.alternative.clone(),
+                        })
+                    };
+                    // A loop of this function already accounts for callees
+                    // called inside it.
+                    if let Some(ev) = wrap(&ce.cpu_strong) {
+                        set(&mut e.cpu_strong, ev);
+                    }
+                    if let Some(ev) = wrap(&ce.cpu_weak) {
+                        set(&mut e.cpu_weak, ev);
+                    }
+                    if let Some(ev) = wrap(&ce.io_slow) {
+                        set(&mut e.io_slow, ev);
+                    }
+                    if let Some(ev) = wrap(&ce.io_disk) {
+                        set(&mut e.io_disk, ev);
+                    }
+                    if let Some(ev) = wrap(&ce.io_wait) {
+                        set(&mut e.io_wait, ev);
+                    }
+                    if let Some(ev) = wrap(&ce.vector) {
+                        set(&mut e.vector, ev);
+                    }
+                    if !callee.is_async && !c.awaited {
+                        if let Some(ev) = wrap(&ce.blocking) {
+                            set(&mut e.blocking, ev);
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        e
+    }
+
+    fn classify(&mut self) {
+        for f in 0..self.funcs.len() {
+            self.workload[f] = classify(&self.effects[f]);
+        }
+    }
+
+    // ------------------------------------------------------------ contexts
+
+    fn propagate_contexts(&mut self) {
+        let n = self.funcs.len();
+        let mut work: Vec<(FuncId, ContextKind)> = Vec::new();
+        for f in 0..n {
+            let s = self.funcs[f].summary;
+            if s.is_async {
+                work.push((f, ContextKind::Async));
+            }
+            if s.is_module {
+                work.push((f, ContextKind::Main));
+            }
+        }
+        for d in &self.dispatches {
+            if let Some(Target::Func(g)) = d.target {
+                work.push((g, d.site.context));
+            }
+        }
+        while let Some((f, ctx)) = work.pop() {
+            if !self.contexts[f].insert(ctx) {
+                continue;
+            }
+            for t in self.call_targets[f].iter().flatten() {
+                if let Target::Func(g) = t {
+                    // An async callee runs on the loop, whoever awaits it.
+                    if self.funcs[*g].summary.is_async && ctx != ContextKind::Async {
+                        continue;
+                    }
+                    work.push((*g, ctx));
+                }
+            }
+        }
+        for f in 0..n {
+            if self.contexts[f].is_empty() {
+                self.contexts[f].insert(ContextKind::Main);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ queries
+
+    /// The workload of a dispatch target.
+    pub fn target_workload(&self, t: &Target) -> Workload {
+        match t {
+            Target::Func(f) => self.workload[*f],
+            Target::External(q) => match self.rb.effect(q) {
+                Some(Effect::Io { .. }) => Workload::Io,
+                Some(Effect::Vector { .. }) => Workload::Vector,
+                Some(Effect::Cpu { .. }) => Workload::Cpu,
+                _ => Workload::Light,
+            },
+        }
+    }
+
+    /// The evidence that makes `t` what it is, rendered for a message.
+    pub fn target_evidence(&self, t: &Target) -> String {
+        match t {
+            Target::Func(f) => {
+                let e = &self.effects[*f];
+                match Slot::for_workload(self.workload[*f], e) {
+                    Some(slot) => match slot.get(e) {
+                        Some(ev) => self.describe(*f, ev, slot),
+                        None => String::new(),
+                    },
+                    None => String::new(),
+                }
+            }
+            Target::External(q) => match self.rb.effect(q) {
+                Some(Effect::Io { kind, .. }) => format!("`{q}` is {} I/O", kind.as_str()),
+                Some(Effect::Vector { .. }) => format!("`{q}` runs in C with the GIL released"),
+                Some(Effect::Cpu { .. }) => format!("`{q}` runs in C holding the GIL"),
+                _ => String::new(),
+            },
+        }
+    }
+
+    /// `for loop doing Python arithmetic at line 12`, following helper
+    /// chains to their origin.
+    pub fn describe(&self, f: FuncId, ev: &Ev, slot: Slot) -> String {
+        let (leaf_f, leaf) = self.leaf(f, ev, slot);
+        if leaf_f == f {
+            format!("{} at line {}", leaf.detail, leaf.line.row)
+        } else {
+            format!(
+                "{} at {}:{} in `{}`",
+                leaf.detail,
+                self.file_label(leaf_f),
+                leaf.line.row,
+                self.funcs[leaf_f].summary.qualname
+            )
+        }
+    }
+
+    /// Follow `via` links within one slot to the evidence's origin.
+    pub fn leaf(&self, f: FuncId, ev: &Ev, slot: Slot) -> (FuncId, Ev) {
+        let mut cur_f = f;
+        let mut cur = ev.clone();
+        let mut steps = 0;
+        while let Some(g) = cur.via {
+            steps += 1;
+            if steps > 256 {
+                break;
+            }
+            match slot.get(&self.effects[g]) {
+                Some(n) => {
+                    cur_f = g;
+                    cur = n.clone();
+                }
+                None => break,
+            }
+        }
+        (cur_f, cur)
+    }
+
+    /// The helpers between `f` and the origin of `ev`: `["load", "read_config"]`.
+    pub fn chain(&self, f: FuncId, ev: &Ev, slot: Slot) -> Vec<FuncId> {
+        let max = self.rb.settings.max_chain_length as usize;
+        let mut out = Vec::new();
+        let mut cur = ev.clone();
+        while let Some(g) = cur.via {
+            if g == f || out.contains(&g) || out.len() >= max {
+                break;
+            }
+            out.push(g);
+            match slot.get(&self.effects[g]) {
+                Some(n) => cur = n.clone(),
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// The file name of a function's module, for messages.
+    pub fn file_label(&self, f: FuncId) -> String {
+        let m = self.modules[self.funcs[f].file].module.as_str();
+        let last = m.rsplit('.').next().unwrap_or(m);
+        format!("{last}.py")
+    }
+
+    /// The recommendation for a workload in the contexts it runs in.
+    pub fn recommendation(&self, f: FuncId) -> Recommendation {
+        match self.workload[f] {
+            Workload::Cpu => Recommendation::Processes,
+            Workload::Io => {
+                if self.contexts[f].contains(&ContextKind::Async) {
+                    Recommendation::Asyncio
+                } else {
+                    Recommendation::Threads
+                }
+            }
+            Workload::Vector => Recommendation::Threads,
+            Workload::Mixed => {
+                let e = &self.effects[f];
+                if e.cpu_strong.is_none() {
+                    // I/O and GIL-releasing C: threads overlap both.
+                    Recommendation::Threads
+                } else {
+                    Recommendation::Restructure
+                }
+            }
+            Workload::Light => Recommendation::None,
+        }
+    }
+
+    /// Evidence entries of a function for the hotspot list.
+    pub fn evidence_list(&self, f: FuncId) -> Vec<(Location, &'static str, String)> {
+        let e = &self.effects[f];
+        let mut out: Vec<(Location, &'static str, String)> = Vec::new();
+        for slot in Slot::EVIDENCE {
+            let Some(ev) = slot.get(e) else { continue };
+            let (kind, detail) = if ev.via.is_some() {
+                let (lf, leaf) = self.leaf(f, ev, slot);
+                (
+                    leaf.kind,
+                    format!(
+                        "calls {} -> {} at {}:{}",
+                        ev.detail,
+                        leaf.detail,
+                        self.file_label(lf),
+                        leaf.line.row
+                    ),
+                )
+            } else {
+                (ev.kind, ev.detail.clone())
+            };
+            if !out.iter().any(|(l, k, _)| *l == ev.line && *k == kind) {
+                out.push((ev.line, kind, detail));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        out
+    }
+}
+
+/// One kind of effect, for following evidence through callees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    CpuStrong,
+    CpuWeak,
+    IoSlow,
+    IoDisk,
+    IoWait,
+    Blocking,
+    Vector,
+}
+
+impl Slot {
+    pub const EVIDENCE: [Slot; 6] = [
+        Slot::CpuStrong,
+        Slot::CpuWeak,
+        Slot::IoSlow,
+        Slot::IoDisk,
+        Slot::IoWait,
+        Slot::Vector,
+    ];
+
+    pub fn get(self, e: &Effects) -> &Option<Ev> {
+        match self {
+            Slot::CpuStrong => &e.cpu_strong,
+            Slot::CpuWeak => &e.cpu_weak,
+            Slot::IoSlow => &e.io_slow,
+            Slot::IoDisk => &e.io_disk,
+            Slot::IoWait => &e.io_wait,
+            Slot::Blocking => &e.blocking,
+            Slot::Vector => &e.vector,
+        }
+    }
+
+    /// The slot whose evidence explains a workload.
+    pub fn for_workload(w: Workload, e: &Effects) -> Option<Slot> {
+        let first = |slots: &[Slot]| slots.iter().copied().find(|s| s.get(e).is_some());
+        match w {
+            Workload::Cpu => first(&[Slot::CpuStrong, Slot::CpuWeak]),
+            Workload::Io => first(&[Slot::IoSlow, Slot::IoDisk, Slot::IoWait]),
+            Workload::Vector => first(&[Slot::Vector]),
+            Workload::Mixed => first(&[Slot::CpuStrong, Slot::IoSlow, Slot::Vector]),
+            Workload::Light => None,
+        }
+    }
+}
+
+fn set(slot: &mut Option<Ev>, ev: Ev) {
+    if slot.is_none() {
+        *slot = Some(ev);
+    }
+}
+
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The workload class from the effects (see the module docs in
+/// `analysis/mod.rs` for the reasoning).
+pub fn classify(e: &Effects) -> Workload {
+    let slow_io = e.io_slow.is_some() || e.io_wait.is_some();
+    let disk = e.io_disk.is_some();
+    let vector = e.vector.is_some();
+    if e.cpu_strong.is_some() {
+        if slow_io || vector {
+            Workload::Mixed
+        } else {
+            Workload::Cpu
+        }
+    } else if e.cpu_weak.is_some() {
+        if slow_io {
+            if vector {
+                Workload::Mixed
+            } else {
+                Workload::Io
+            }
+        } else if vector {
+            Workload::Vector
+        } else {
+            // Per-line Python work over page-cache reads is CPU-bound.
+            let _ = disk;
+            Workload::Cpu
+        }
+    } else if slow_io || disk {
+        if vector {
+            Workload::Mixed
+        } else {
+            Workload::Io
+        }
+    } else if vector {
+        Workload::Vector
+    } else {
+        Workload::Light
+    }
+}

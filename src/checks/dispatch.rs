@@ -1,0 +1,45 @@
+//! The shared shape of GIL101-103: work of one class sent to the wrong kind
+//! of worker.
+
+use super::Cx;
+use crate::analysis::project::{Target, Workload};
+use crate::diagnostic::Diagnostic;
+use crate::rulebook::ContextKind;
+
+pub fn mismatch(
+    cx: &Cx,
+    code: &str,
+    context: ContextKind,
+    workload: Workload,
+    out: &mut Vec<Diagnostic>,
+) {
+    let p = cx.p;
+    for d in &p.dispatches {
+        if d.site.context != context {
+            continue;
+        }
+        let Some(target) = &d.target else { continue };
+        if p.target_workload(target) != workload {
+            continue;
+        }
+        let subject = match target {
+            Target::Func(g) => cx.qualname(*g).to_string(),
+            Target::External(q) => q.clone(),
+        };
+        let evidence = p.target_evidence(target);
+        let dispatcher = format!("`{}`", d.site.via);
+        out.push(cx.diag(
+            code,
+            d.from,
+            d.site.start,
+            d.site.end,
+            Some(subject.clone()),
+            &[
+                ("subject", &subject),
+                ("evidence", &evidence),
+                ("dispatcher", &dispatcher),
+                ("context", context.as_str()),
+            ],
+        ));
+    }
+}

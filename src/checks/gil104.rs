@@ -1,0 +1,85 @@
+//! GIL104 `blocking-io-in-async`: a blocking call inside `async def`,
+//! directly or through synchronous helpers in any module. Reported at the
+//! call inside the coroutine, naming the chain. Doc: `rules/docs/GIL104.md`.
+
+use super::Cx;
+use crate::analysis::project::{Slot, Target};
+use crate::diagnostic::Diagnostic;
+use crate::rulebook::Effect;
+
+pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    let p = cx.p;
+    for f in 0..p.funcs.len() {
+        let s = p.funcs[f].summary;
+        if !s.is_async {
+            continue;
+        }
+        for (ci, call) in s.calls.iter().enumerate() {
+            if call.awaited {
+                continue;
+            }
+            let (subject, chain, kind, alternative) = match &p.call_targets[f][ci] {
+                Some(Target::External(q)) => match p.rb.effect(q) {
+                    Some(Effect::Io {
+                        kind,
+                        blocking: true,
+                        alternative,
+                    }) => (
+                        q.clone(),
+                        format!("`{q}`"),
+                        kind.as_str(),
+                        alternative.clone(),
+                    ),
+                    _ => continue,
+                },
+                Some(Target::Func(g)) => {
+                    let g = *g;
+                    let callee = p.funcs[g].summary;
+                    if callee.is_async {
+                        continue;
+                    }
+                    let Some(ev) = &p.effects[g].blocking else {
+                        continue;
+                    };
+                    let (_, leaf) = p.leaf(g, ev, Slot::Blocking);
+                    let (lf, _) = p.leaf(g, ev, Slot::Blocking);
+                    let mut parts = vec![format!("`{}()`", callee.qualname)];
+                    for h in p.chain(g, ev, Slot::Blocking) {
+                        parts.push(format!("`{}()`", p.funcs[h].summary.qualname));
+                    }
+                    parts.push(format!(
+                        "{} at {}:{}",
+                        leaf.detail,
+                        p.file_label(lf),
+                        leaf.line.row
+                    ));
+                    let kind = leaf.io.map(|(k, _)| k.as_str()).unwrap_or("I/O");
+                    (
+                        callee.qualname.clone(),
+                        parts.join(" -> "),
+                        kind,
+                        leaf.alternative.clone(),
+                    )
+                }
+                None => continue,
+            };
+            let alternative =
+                alternative.unwrap_or_else(|| "`await asyncio.to_thread(...)`".to_string());
+            out.push(cx.diag(
+                "GIL104",
+                f,
+                call.start,
+                call.end,
+                Some(subject.clone()),
+                &[
+                    ("subject", &subject),
+                    ("call", &call.display),
+                    ("chain", &chain),
+                    ("kind", kind),
+                    ("coroutine", &s.qualname),
+                    ("alternative", &alternative),
+                ],
+            ));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The rules. Each is a small function from the project's facts to
+//! diagnostics, parameterised by the rulebook; none re-walks an AST.
+
+mod dispatch;
+pub mod gil101;
+pub mod gil102;
+pub mod gil103;
+pub mod gil104;
+pub mod gil105;
+
+use crate::analysis::project::{FuncId, Project};
+use crate::diagnostic::Diagnostic;
+use crate::rulebook::render;
+use crate::source::Location;
+
+/// Run every enabled check.
+pub fn run(p: &Project, module_file: &[usize], enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let cx = Cx { p, module_file };
+    let checks: [(&str, fn(&Cx, &mut Vec<Diagnostic>)); 5] = [
+        ("GIL101", gil101::check),
+        ("GIL102", gil102::check),
+        ("GIL103", gil103::check),
+        ("GIL104", gil104::check),
+        ("GIL105", gil105::check),
+    ];
+    for (code, check) in checks {
+        if enabled(code) {
+            check(&cx, &mut out);
+        }
+    }
+    out
+}
+
+pub struct Cx<'a, 's> {
+    pub p: &'a Project<'s>,
+    pub module_file: &'a [usize],
+}
+
+impl Cx<'_, '_> {
+    /// A diagnostic of `code` in function `f`, its texts rendered from the
+    /// rulebook with `values`.
+    pub fn diag(
+        &self,
+        code: &str,
+        f: FuncId,
+        start: Location,
+        end: Location,
+        subject: Option<String>,
+        values: &[(&str, &str)],
+    ) -> Diagnostic {
+        let rule = self.p.rb.rule(code);
+        let node = &self.p.funcs[f];
+        Diagnostic {
+            code: rule.code.clone(),
+            name: rule.name.clone(),
+            severity: rule.severity,
+            message: render(&rule.message, values),
+            file: self.module_file[node.file],
+            location: start,
+            end_location: end,
+            function: (!node.summary.is_module).then(|| node.summary.qualname.clone()),
+            subject,
+            help: render(&rule.help, values),
+            recommendation: rule.recommendation,
+            fix_title: render(&rule.fix_title, values),
+        }
+    }
+
+    pub fn qualname(&self, f: FuncId) -> &str {
+        &self.p.funcs[f].summary.qualname
+    }
+}

@@ -1,0 +1,36 @@
+//! What the checks report.
+
+use crate::rulebook::{Recommendation, Severity};
+use crate::source::Location;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Index of the file in the run's file list.
+    pub file: usize,
+    pub location: Location,
+    pub end_location: Location,
+    /// Qualname of the enclosing function (`None` at module level).
+    pub function: Option<String>,
+    /// Qualname of the function the finding is about.
+    pub subject: Option<String>,
+    pub help: String,
+    pub recommendation: Recommendation,
+    pub fix_title: String,
+}
+
+impl Diagnostic {
+    /// The order of output: path (by file index, files are sorted), row,
+    /// column, code.
+    pub fn sort_key(&self) -> (usize, Location, &str, &str) {
+        (
+            self.file,
+            self.location,
+            self.code.as_str(),
+            self.message.as_str(),
+        )
+    }
+}

@@ -1,0 +1,143 @@
+//! Finding the Python files to analyse.
+
+use std::path::{Path, PathBuf};
+
+/// Directories never walked into (files named explicitly are still analysed).
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "build",
+    "dist",
+    "site-packages",
+    "__pycache__",
+    "node_modules",
+    "__pypackages__",
+    ".eggs",
+];
+
+/// One input to analyse, or a path that could not be used.
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(PathBuf),
+    /// A path that does not exist or could not be walked, with the reason.
+    Error(PathBuf, String),
+}
+
+fn is_python(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py") | Some("pyi")
+    )
+}
+
+/// Expand the command-line paths into files, sorted and deduplicated.
+pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path);
+        match meta {
+            Err(e) => out.push(Input::Error(path.clone(), io_reason(&e))),
+            Ok(m) if m.is_file() => out.push(Input::File(path.clone())),
+            Ok(m) if m.is_dir() => walk(path, &mut out),
+            Ok(_) => out.push(Input::Error(
+                path.clone(),
+                "not a regular file or directory".into(),
+            )),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|i| match i {
+        Input::File(p) => seen.insert(p.clone()),
+        Input::Error(..) => true,
+    });
+    out.sort_by(|a, b| key(a).cmp(key(b)));
+    out
+}
+
+fn key(i: &Input) -> &Path {
+    match i {
+        Input::File(p) | Input::Error(p, _) => p,
+    }
+}
+
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn walk(root: &Path, out: &mut Vec<Input>) {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+        });
+    for entry in builder.build() {
+        match entry {
+            Ok(e) => {
+                let is_file = e.file_type().is_some_and(|t| t.is_file());
+                if is_file && is_python(e.path()) {
+                    out.push(Input::File(e.into_path()));
+                }
+            }
+            Err(err) => {
+                let path = match &err {
+                    ignore::Error::WithPath { path, .. } => path.clone(),
+                    _ => root.to_path_buf(),
+                };
+                out.push(Input::Error(path, err.to_string()));
+            }
+        }
+    }
+}
+
+/// The dotted module name of a file: packages are walked up through
+/// directories holding `__init__.py`; a file outside any package is a
+/// top-level module named by its stem (as Python sees a script's siblings).
+pub fn module_name(path: &Path) -> (String, bool) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_package = stem == "__init__";
+    let mut parts: Vec<String> = Vec::new();
+    if !is_package {
+        parts.push(stem);
+    }
+    let mut dir = path.parent().map(Path::to_path_buf);
+    let mut guard = 0;
+    while let Some(d) = dir {
+        guard += 1;
+        if guard > 64 || !d.join("__init__.py").is_file() {
+            break;
+        }
+        match d.file_name() {
+            Some(n) => parts.push(n.to_string_lossy().into_owned()),
+            None => break,
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    parts.reverse();
+    (parts.join("."), is_package)
+}

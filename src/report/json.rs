@@ -1,0 +1,104 @@
+//! `--format json`: one object, in a shape later versions only extend.
+
+use crate::{Outcome, VERSION};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Loc {
+    row: u32,
+    column: u32,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    filename: String,
+    location: Loc,
+    end_location: Loc,
+    function: Option<&'a str>,
+    subject: Option<&'a str>,
+    recommendation: &'a str,
+    fix_title: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonEvidence<'a> {
+    line: u32,
+    kind: &'a str,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonHotspot<'a> {
+    filename: String,
+    function: &'a str,
+    line: u32,
+    workload: &'a str,
+    contexts: Vec<&'a str>,
+    evidence: Vec<JsonEvidence<'a>>,
+    recommendation: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonOutput<'a> {
+    advise_version: &'a str,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    hotspots: Vec<JsonHotspot<'a>>,
+}
+
+pub fn render(o: &Outcome) -> String {
+    let name = |i: usize| o.files[i].path.display().to_string();
+    let out = JsonOutput {
+        advise_version: VERSION,
+        diagnostics: o
+            .diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: &d.code,
+                name: &d.name,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                filename: name(d.file),
+                location: Loc {
+                    row: d.location.row,
+                    column: d.location.column,
+                },
+                end_location: Loc {
+                    row: d.end_location.row,
+                    column: d.end_location.column,
+                },
+                function: d.function.as_deref(),
+                subject: d.subject.as_deref(),
+                recommendation: d.recommendation.as_str(),
+                fix_title: &d.fix_title,
+            })
+            .collect(),
+        hotspots: o
+            .hotspots
+            .iter()
+            .map(|h| JsonHotspot {
+                filename: name(h.file),
+                function: &h.function,
+                line: h.line,
+                workload: h.workload.as_str(),
+                contexts: h.contexts.iter().map(|c| c.as_str()).collect(),
+                evidence: h
+                    .evidence
+                    .iter()
+                    .map(|(l, k, d)| JsonEvidence {
+                        line: l.row,
+                        kind: k,
+                        detail: d,
+                    })
+                    .collect(),
+                recommendation: h.recommendation.as_str(),
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}

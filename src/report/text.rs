@@ -1,0 +1,162 @@
+//! The default output, after ruff's `full` format, ending with a short
+//! summary of the hot code for one-off runs.
+
+use crate::analysis::project::Workload;
+use crate::rulebook::Severity;
+use crate::{Hotspot, Outcome};
+use colored::{ColoredString, Colorize};
+use std::fmt::Write;
+
+fn sev_color(s: Severity, text: &str) -> ColoredString {
+    match s {
+        Severity::Error => text.red().bold(),
+        Severity::Warning => text.yellow().bold(),
+        Severity::Info => text.cyan().bold(),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub fn render(o: &Outcome, summary: bool) -> String {
+    let mut out = String::new();
+    for d in &o.diagnostics {
+        let file = &o.files[d.file];
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            sev_color(d.severity, &d.code),
+            format!("[{}]", d.name).dimmed(),
+            d.message.bold()
+        );
+        let path = file.path.display().to_string();
+        let line = file.lines.line_text(&file.text, d.location.row);
+        let gutter = d.location.row.to_string().len();
+        let pad = " ".repeat(gutter);
+        let _ = writeln!(
+            out,
+            "{pad}{} {}:{}:{}",
+            "-->".blue().bold(),
+            path,
+            d.location.row,
+            d.location.column
+        );
+        if !line.is_empty() || d.location.row as usize <= file.lines.line_count() {
+            let bar = "|".blue().bold();
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(
+                out,
+                "{} {bar} {}",
+                d.location.row.to_string().blue().bold(),
+                line.replace('\t', "    ")
+            );
+            let start = d.location.column.saturating_sub(1) as usize;
+            let width = if d.end_location.row == d.location.row
+                && d.end_location.column > d.location.column
+            {
+                (d.end_location.column - d.location.column) as usize
+            } else {
+                line.chars().count().saturating_sub(start).max(1)
+            };
+            let lead: String = line
+                .chars()
+                .take(start)
+                .map(|c| if c == '\t' { "    " } else { " " })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{pad} {bar} {}{}",
+                lead,
+                sev_color(d.severity, &"^".repeat(width))
+            );
+            let _ = writeln!(out, "{pad} {bar}");
+        }
+        if !d.help.is_empty() {
+            let _ = writeln!(out, "{} {}", "help:".cyan().bold(), d.help);
+        }
+        out.push('\n');
+    }
+    let n = o.diagnostics.len();
+    if n == 0 {
+        let _ = writeln!(out, "{}", "All checks passed!".green().bold());
+    } else {
+        let mut parts = Vec::new();
+        for (s, w) in [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Info, "info"),
+        ] {
+            let c = o.count(s);
+            if c > 0 {
+                parts.push(if w == "info" {
+                    format!("{c} info")
+                } else {
+                    plural(c, w)
+                });
+            }
+        }
+        let _ = writeln!(
+            out,
+            "Found {} ({}).",
+            plural(n, "diagnostic"),
+            parts.join(", ")
+        );
+    }
+    if summary {
+        render_summary(o, &mut out);
+    }
+    out
+}
+
+/// Hot functions first: dispatched, then heavy, then the rest that is not
+/// light; at most ten.
+fn render_summary(o: &Outcome, out: &mut String) {
+    let mut hot: Vec<&Hotspot> = o
+        .hotspots
+        .iter()
+        .filter(|h| {
+            h.workload != Workload::Light
+                && (h.dispatched || h.heavy || h.contexts.iter().any(|c| c.as_str() == "async"))
+        })
+        .collect();
+    if hot.is_empty() {
+        return;
+    }
+    hot.sort_by_key(|h| (!h.dispatched, !h.heavy, h.file, h.line));
+    let _ = writeln!(out, "\n{}", "Hot code:".bold());
+    for h in hot.iter().take(10) {
+        let file = o.files[h.file].path.display();
+        let contexts: Vec<&str> = h.contexts.iter().map(|c| c.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "  {}:{} {}  {}  runs in: {}",
+            file,
+            h.line,
+            format!("`{}`", h.function).bold(),
+            workload_label(h.workload),
+            contexts.join(", ")
+        );
+        if let Some((l, kind, detail)) = h.evidence.first() {
+            let _ = writeln!(out, "      evidence: {} (line {}, {})", detail, l.row, kind);
+        }
+        let _ = writeln!(out, "      advice: {}", h.recommendation.as_str());
+    }
+    if hot.len() > 10 {
+        let _ = writeln!(out, "  ... and {} more (see --format json)", hot.len() - 10);
+    }
+}
+
+fn workload_label(w: Workload) -> ColoredString {
+    match w {
+        Workload::Cpu => "cpu".red().bold(),
+        Workload::Io => "io".blue().bold(),
+        Workload::Vector => "vector".green().bold(),
+        Workload::Mixed => "mixed".magenta().bold(),
+        Workload::Light => "light".normal(),
+    }
+}

@@ -1,0 +1,128 @@
+//! Qualified-name patterns: `time.sleep` (exact) and `requests.*` (glob).
+//!
+//! The most specific pattern wins: an exact pattern beats any glob, and a
+//! longer glob beats a shorter one. Among equals the last inserted wins, so a
+//! user file overrides the default.
+
+use super::RulesError;
+use serde_saphyr::Spanned;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct PatternMap<T> {
+    exact: HashMap<String, T>,
+    /// Keyed by the prefix before `.*`.
+    globs: HashMap<String, T>,
+}
+
+impl<T> Default for PatternMap<T> {
+    fn default() -> Self {
+        PatternMap {
+            exact: HashMap::new(),
+            globs: HashMap::new(),
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c == '_' || c.is_alphabetic() => {}
+        _ => return false,
+    }
+    chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// A dotted name of identifiers.
+pub fn validate_qualified(file: &str, s: &Spanned<String>) -> Result<(), RulesError> {
+    if s.value.split('.').all(is_identifier) {
+        Ok(())
+    } else {
+        Err(RulesError {
+            file: file.into(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+            message: format!("`{}` is not a dotted qualified name", s.value),
+        })
+    }
+}
+
+impl<T> PatternMap<T> {
+    pub fn insert(&mut self, pattern: &str, value: T) -> Result<(), String> {
+        if let Some(prefix) = pattern.strip_suffix(".*") {
+            if !prefix.split('.').all(is_identifier) {
+                return Err(format!("invalid pattern `{pattern}`: expected a dotted name, optionally ending in `.*`"));
+            }
+            self.globs.insert(prefix.to_string(), value);
+        } else {
+            if !pattern.split('.').all(is_identifier) {
+                return Err(format!("invalid pattern `{pattern}`: expected a dotted name, optionally ending in `.*`"));
+            }
+            self.exact.insert(pattern.to_string(), value);
+        }
+        Ok(())
+    }
+
+    pub fn insert_spanned(
+        &mut self,
+        file: &str,
+        pattern: &Spanned<String>,
+        value: T,
+    ) -> Result<(), RulesError> {
+        self.insert(&pattern.value, value)
+            .map_err(|message| RulesError {
+                file: file.into(),
+                line: pattern.referenced.line(),
+                column: pattern.referenced.column(),
+                message,
+            })
+    }
+
+    pub fn lookup(&self, qn: &str) -> Option<&T> {
+        if let Some(v) = self.exact.get(qn) {
+            return Some(v);
+        }
+        if self.globs.is_empty() {
+            return None;
+        }
+        let mut end = qn.len();
+        while let Some(dot) = qn[..end].rfind('.') {
+            if let Some(v) = self.globs.get(&qn[..dot]) {
+                return Some(v);
+            }
+            end = dot;
+        }
+        None
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.globs.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_specific_wins() {
+        let mut m = PatternMap::default();
+        m.insert("numpy.*", 1).unwrap();
+        m.insert("numpy.linalg.*", 2).unwrap();
+        m.insert("numpy.zeros", 3).unwrap();
+        assert_eq!(m.lookup("numpy.dot"), Some(&1));
+        assert_eq!(m.lookup("numpy.linalg.eigh"), Some(&2));
+        assert_eq!(m.lookup("numpy.zeros"), Some(&3));
+        assert_eq!(m.lookup("numpy"), None);
+        assert_eq!(m.lookup("numpyx.dot"), None);
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        let mut m = PatternMap::default();
+        assert!(m.insert("a.*.b", 1).is_err());
+        assert!(m.insert("", 1).is_err());
+        assert!(m.insert("a..b", 1).is_err());
+        assert!(m.insert("a b", 1).is_err());
+    }
+}

@@ -1,0 +1,1390 @@
+//! One pass over a module's AST that resolves names and records, per
+//! function, the facts the project stage needs (see [`super::model`]).
+//!
+//! Name resolution follows Python's scoping: function scopes see their
+//! enclosing functions and the module but not class bodies; `global` and
+//! `nonlocal` redirect lookups; a name bound anywhere in a function is local
+//! throughout it. Bindings are flow-insensitive: a name bound to two
+//! different things is `Unknown`, which keeps the analysis from guessing.
+
+use super::model::*;
+use crate::rulebook::Rulebook;
+use crate::source::{LineIndex, Location};
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use std::collections::{HashMap, HashSet};
+
+/// How deep our own walk descends before giving up on a subtree. The parser
+/// guards its own recursion; this guards ours (see `stacker` below too).
+const MAX_DEPTH: u32 = 2_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeKind {
+    Module,
+    Class,
+    Function,
+}
+
+#[derive(Debug)]
+struct Scope {
+    kind: ScopeKind,
+    names: HashMap<String, Binding>,
+    /// Names bound only to `None` so far; a real binding replaces them.
+    none_only: HashSet<String>,
+    globals: HashSet<String>,
+    nonlocals: HashSet<String>,
+    /// Qualname prefix for definitions inside this scope.
+    prefix: String,
+}
+
+impl Scope {
+    fn new(kind: ScopeKind, prefix: String) -> Self {
+        Scope {
+            kind,
+            names: HashMap::new(),
+            none_only: HashSet::new(),
+            globals: HashSet::new(),
+            nonlocals: HashSet::new(),
+            prefix,
+        }
+    }
+
+    fn bind(&mut self, name: &str, b: Binding, is_none: bool) {
+        match self.names.get(name) {
+            None => {
+                self.names.insert(name.to_string(), b);
+                if is_none {
+                    self.none_only.insert(name.to_string());
+                }
+            }
+            Some(old) => {
+                if is_none || *old == b {
+                    return;
+                }
+                if self.none_only.remove(name) {
+                    self.names.insert(name.to_string(), b);
+                } else {
+                    self.names.insert(name.to_string(), Binding::Unknown);
+                }
+            }
+        }
+    }
+}
+
+pub struct Builder<'a> {
+    src: &'a str,
+    lines: &'a LineIndex,
+    rb: &'a Rulebook,
+    module: String,
+    is_package: bool,
+    scopes: Vec<Scope>,
+    funcs: Vec<FunctionSummary>,
+    classes: Vec<ClassSummary>,
+    cur: usize,
+    loop_stack: Vec<u32>,
+    awaited: bool,
+    lambda_depth: u32,
+    depth: u32,
+    /// Module-level integer constants, for trip counts.
+    consts: HashMap<String, u64>,
+    /// Attribute types of this module's classes (from `self.x = ...`).
+    class_attrs: HashMap<String, HashMap<String, Binding>>,
+    class_methods: HashMap<String, HashSet<String>>,
+    star_import: bool,
+    pub truncated: bool,
+}
+
+/// Python's builtin names: an unbound name that is one of these resolves
+/// to `builtins.<name>`.
+const BUILTINS: &[&str] = &[
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+    "__import__",
+];
+
+impl<'a> Builder<'a> {
+    pub fn new(
+        src: &'a str,
+        lines: &'a LineIndex,
+        rb: &'a Rulebook,
+        module: &str,
+        is_package: bool,
+    ) -> Self {
+        Builder {
+            src,
+            lines,
+            rb,
+            module: module.to_string(),
+            is_package,
+            scopes: Vec::new(),
+            funcs: Vec::new(),
+            classes: Vec::new(),
+            cur: 0,
+            loop_stack: Vec::new(),
+            awaited: false,
+            lambda_depth: 0,
+            depth: 0,
+            consts: HashMap::new(),
+            class_attrs: HashMap::new(),
+            class_methods: HashMap::new(),
+            star_import: false,
+            truncated: false,
+        }
+    }
+
+    fn loc(&self, offset: ruff_text_size::TextSize) -> Location {
+        self.lines.location(self.src, offset)
+    }
+
+    fn text(&self, range: TextRange) -> &'a str {
+        self.src
+            .get(usize::from(range.start())..usize::from(range.end()))
+            .unwrap_or("")
+    }
+
+    fn full(&self, qualname: &str) -> String {
+        if self.module.is_empty() {
+            qualname.to_string()
+        } else {
+            format!("{}.{}", self.module, qualname)
+        }
+    }
+
+    /// Build the summary of a module.
+    pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
+        self.scopes
+            .push(Scope::new(ScopeKind::Module, String::new()));
+        self.funcs.push(FunctionSummary {
+            qualname: "<module>".into(),
+            full: self.full("<module>"),
+            def_loc: Location { row: 1, column: 1 },
+            is_async: false,
+            is_module: true,
+            class: None,
+            has_arith: false,
+            calls: Vec::new(),
+            loops: Vec::new(),
+            dispatches: Vec::new(),
+        });
+        self.collect_consts(body);
+        self.prepass(body);
+        self.visit_body(body);
+        let module_scope = self
+            .scopes
+            .pop()
+            .unwrap_or_else(|| Scope::new(ScopeKind::Module, String::new()));
+        let exports = module_scope
+            .names
+            .into_iter()
+            .filter(|(_, b)| !matches!(b, Binding::Unknown))
+            .collect();
+        ModuleSummary {
+            module: self.module,
+            is_package: self.is_package,
+            functions: self.funcs,
+            classes: self.classes,
+            exports,
+        }
+    }
+
+    fn collect_consts(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            if let Stmt::Assign(a) = stmt {
+                if let [Expr::Name(n)] = a.targets.as_slice() {
+                    if let Some(v) = self.const_int(&a.value) {
+                        self.consts.insert(n.id.to_string(), v);
+                    }
+                }
+            }
+        }
+    }
+
+    fn const_int(&self, e: &Expr) -> Option<u64> {
+        self.const_int_depth(e, 0)
+    }
+
+    fn const_int_depth(&self, e: &Expr, depth: u32) -> Option<u64> {
+        if depth > 16 {
+            return None;
+        }
+        match e {
+            Expr::NumberLiteral(n) => match &n.value {
+                ast::Number::Int(i) => i.as_i64().and_then(|v| u64::try_from(v).ok()),
+                ast::Number::Float(f) if *f >= 0.0 && *f < 1e19 => Some(*f as u64),
+                _ => None,
+            },
+            Expr::Name(n) => self.consts.get(n.id.as_str()).copied(),
+            Expr::BinOp(b) => {
+                let l = self.const_int_depth(&b.left, depth + 1)?;
+                let r = self.const_int_depth(&b.right, depth + 1)?;
+                match b.op {
+                    ast::Operator::Add => l.checked_add(r),
+                    ast::Operator::Sub => l.checked_sub(r),
+                    ast::Operator::Mult => l.checked_mul(r),
+                    ast::Operator::FloorDiv => l.checked_div(r),
+                    ast::Operator::Pow => u32::try_from(r).ok().and_then(|r| l.checked_pow(r)),
+                    ast::Operator::LShift => {
+                        u32::try_from(r).ok().filter(|r| *r < 64).map(|r| l << r)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    // ----------------------------------------------------------------- scopes
+
+    fn resolve_module(&self, module: Option<&str>, level: u32) -> String {
+        if level == 0 {
+            return module.unwrap_or("").to_string();
+        }
+        let mut parts: Vec<&str> = self.module.split('.').filter(|s| !s.is_empty()).collect();
+        // A module's package is its parent; a package's own __init__ is itself.
+        let mut up = level as usize;
+        if self.is_package {
+            up -= 1;
+        }
+        for _ in 0..up {
+            parts.pop();
+        }
+        let mut base = parts.join(".");
+        if let Some(m) = module {
+            if !base.is_empty() {
+                base.push('.');
+            }
+            base.push_str(m);
+        }
+        base
+    }
+
+    /// Collect the bindings of a body into the innermost scope.
+    fn prepass(&mut self, body: &'a [Stmt]) {
+        let mut assigned: Vec<(&'a str, Option<&'a Expr>, bool)> = Vec::new();
+        self.prepass_stmts(body, &mut assigned);
+        for (name, value, is_with) in assigned {
+            let (b, is_none) = match value {
+                Some(Expr::NoneLiteral(_)) => (Binding::Unknown, true),
+                Some(v) => {
+                    let r = self.resolve(v);
+                    let b = match r {
+                        // `with Ctor() as x` and `x = Ctor()` both give an instance.
+                        Binding::Instance(_) => r,
+                        // `x = module.func` aliases a function.
+                        Binding::Qn(q)
+                            if !is_with && matches!(v, Expr::Name(_) | Expr::Attribute(_)) =>
+                        {
+                            Binding::Qn(q)
+                        }
+                        _ => Binding::Unknown,
+                    };
+                    (b, false)
+                }
+                None => (Binding::Unknown, false),
+            };
+            let scope = self.scopes.last_mut().expect("scope");
+            if scope.globals.contains(name) || scope.nonlocals.contains(name) {
+                continue;
+            }
+            scope.bind(name, b, is_none);
+        }
+    }
+
+    fn prepass_stmts(
+        &mut self,
+        body: &'a [Stmt],
+        assigned: &mut Vec<(&'a str, Option<&'a Expr>, bool)>,
+    ) {
+        for stmt in body {
+            self.prepass_stmt(stmt, assigned);
+        }
+    }
+
+    fn prepass_stmt(
+        &mut self,
+        stmt: &'a Stmt,
+        assigned: &mut Vec<(&'a str, Option<&'a Expr>, bool)>,
+    ) {
+        match stmt {
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let full = alias.name.as_str();
+                    let (name, target) = match &alias.asname {
+                        Some(a) => (a.as_str(), full.to_string()),
+                        None => {
+                            let first = full.split('.').next().unwrap_or(full);
+                            (first, first.to_string())
+                        }
+                    };
+                    self.scopes
+                        .last_mut()
+                        .expect("scope")
+                        .bind(name, Binding::Qn(target), false);
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                let base = self.resolve_module(i.module.as_ref().map(|m| m.as_str()), i.level);
+                for alias in &i.names {
+                    if alias.name.as_str() == "*" {
+                        self.star_import = true;
+                        continue;
+                    }
+                    let name = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+                    let target = if base.is_empty() {
+                        alias.name.to_string()
+                    } else {
+                        format!("{}.{}", base, alias.name.as_str())
+                    };
+                    self.scopes
+                        .last_mut()
+                        .expect("scope")
+                        .bind(name, Binding::Qn(target), false);
+                }
+            }
+            Stmt::FunctionDef(f) => {
+                let scope = self.scopes.last().expect("scope");
+                let qn = self.full(&format!("{}{}", scope.prefix, f.name.as_str()));
+                self.scopes.last_mut().expect("scope").bind(
+                    f.name.as_str(),
+                    Binding::Qn(qn),
+                    false,
+                );
+            }
+            Stmt::ClassDef(c) => {
+                let scope = self.scopes.last().expect("scope");
+                let qn = self.full(&format!("{}{}", scope.prefix, c.name.as_str()));
+                self.scopes.last_mut().expect("scope").bind(
+                    c.name.as_str(),
+                    Binding::Qn(qn),
+                    false,
+                );
+            }
+            Stmt::Global(g) => {
+                let scope = self.scopes.last_mut().expect("scope");
+                for n in &g.names {
+                    scope.globals.insert(n.to_string());
+                }
+            }
+            Stmt::Nonlocal(g) => {
+                let scope = self.scopes.last_mut().expect("scope");
+                for n in &g.names {
+                    scope.nonlocals.insert(n.to_string());
+                }
+            }
+            Stmt::Assign(a) => {
+                for t in &a.targets {
+                    collect_targets(t, Some(&a.value), assigned);
+                }
+            }
+            Stmt::AnnAssign(a) => {
+                if let Expr::Name(n) = &*a.target {
+                    // An annotation types the name when the value does not.
+                    match &a.value {
+                        Some(v) if !matches!(**v, Expr::NoneLiteral(_)) => {
+                            assigned.push((n.id.as_str(), Some(v), false))
+                        }
+                        _ => assigned.push((n.id.as_str(), None, false)),
+                    }
+                    if let Binding::Qn(q) = self.resolve(&a.annotation) {
+                        if a.value
+                            .as_deref()
+                            .is_none_or(|v| matches!(v, Expr::NoneLiteral(_)))
+                        {
+                            assigned.pop();
+                            self.scopes.last_mut().expect("scope").bind(
+                                n.id.as_str(),
+                                Binding::Instance(q),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            Stmt::AugAssign(a) => collect_targets(&a.target, None, assigned),
+            Stmt::For(f) => {
+                collect_targets(&f.target, None, assigned);
+                self.prepass_stmts(&f.body, assigned);
+                self.prepass_stmts(&f.orelse, assigned);
+            }
+            Stmt::While(w) => {
+                self.prepass_stmts(&w.body, assigned);
+                self.prepass_stmts(&w.orelse, assigned);
+            }
+            Stmt::If(i) => {
+                self.prepass_stmts(&i.body, assigned);
+                for c in &i.elif_else_clauses {
+                    self.prepass_stmts(&c.body, assigned);
+                }
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if let Some(v) = &item.optional_vars {
+                        if let Expr::Name(n) = &**v {
+                            assigned.push((n.id.as_str(), Some(&item.context_expr), true));
+                        } else {
+                            collect_targets(v, None, assigned);
+                        }
+                    }
+                }
+                self.prepass_stmts(&w.body, assigned);
+            }
+            Stmt::Try(t) => {
+                self.prepass_stmts(&t.body, assigned);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    if let Some(n) = &h.name {
+                        assigned.push((n.as_str(), None, false));
+                    }
+                    self.prepass_stmts(&h.body, assigned);
+                }
+                self.prepass_stmts(&t.orelse, assigned);
+                self.prepass_stmts(&t.finalbody, assigned);
+            }
+            Stmt::Match(m) => {
+                for c in &m.cases {
+                    self.prepass_stmts(&c.body, assigned);
+                }
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    collect_targets(t, None, assigned);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Look a name up through the scope chain.
+    fn lookup(&self, name: &str) -> Binding {
+        let n = self.scopes.len();
+        let mut i = n;
+        let mut first = true;
+        let mut skip_to_module = false;
+        let mut skip_self = false;
+        while i > 0 {
+            i -= 1;
+            let scope = &self.scopes[i];
+            if skip_to_module && scope.kind != ScopeKind::Module {
+                continue;
+            }
+            if scope.kind == ScopeKind::Class && !first {
+                continue;
+            }
+            if first {
+                if scope.globals.contains(name) {
+                    skip_to_module = true;
+                    first = false;
+                    continue;
+                }
+                if scope.nonlocals.contains(name) {
+                    skip_self = true;
+                }
+            }
+            first = false;
+            if skip_self {
+                skip_self = false;
+                continue;
+            }
+            if let Some(b) = scope.names.get(name) {
+                return b.clone();
+            }
+        }
+        if BUILTINS.contains(&name) {
+            Binding::Qn(format!("builtins.{name}"))
+        } else {
+            Binding::Unknown
+        }
+    }
+
+    /// What an expression denotes, as far as can be seen.
+    fn resolve(&self, e: &Expr) -> Binding {
+        match e {
+            Expr::Name(n) => self.lookup(n.id.as_str()),
+            Expr::Attribute(a) => match self.resolve(&a.value) {
+                Binding::Qn(q) => Binding::Qn(format!("{}.{}", q, a.attr.as_str())),
+                Binding::Instance(t) => {
+                    let attr = a.attr.as_str();
+                    if let Some(b) = self.class_attrs.get(&t).and_then(|m| m.get(attr)) {
+                        return b.clone();
+                    }
+                    Binding::Qn(format!("{t}.{attr}"))
+                }
+                Binding::Unknown => Binding::Unknown,
+            },
+            Expr::Call(c) => match self.resolve(&c.func) {
+                Binding::Qn(q) => self.call_result(&q),
+                _ => Binding::Unknown,
+            },
+            Expr::Await(a) => self.resolve(&a.value),
+            _ => Binding::Unknown,
+        }
+    }
+
+    /// The type of what a call of `q` returns, where the catalogue or the
+    /// naming convention says.
+    fn call_result(&self, q: &str) -> Binding {
+        if let Some(t) = self.rb.returns.lookup(q) {
+            return Binding::Instance(t.clone());
+        }
+        let last = q.rsplit('.').next().unwrap_or(q);
+        if last.starts_with(|c: char| c.is_ascii_uppercase())
+            || self.rb.executors.lookup(q).is_some()
+            || self.rb.locks.lookup(q).is_some()
+            || self.rb.queues.lookup(q).is_some()
+        {
+            return Binding::Instance(q.to_string());
+        }
+        Binding::Unknown
+    }
+
+    // ----------------------------------------------------------------- walk
+
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        for s in body {
+            self.visit_stmt(s);
+        }
+    }
+
+    fn func(&mut self) -> &mut FunctionSummary {
+        &mut self.funcs[self.cur]
+    }
+
+    fn mark_work(&mut self) {
+        self.funcs[self.cur].has_arith = true;
+        if let Some(&l) = self.loop_stack.last() {
+            self.funcs[self.cur].loops[l as usize].has_work = true;
+        }
+    }
+
+    fn push_loop(
+        &mut self,
+        start: Location,
+        header_end: Location,
+        kind: LoopKind,
+        iter: Option<&Expr>,
+    ) -> u32 {
+        let (trip, iter_kind) = match iter {
+            Some(it) => self.loop_iter(it),
+            None => (None, IterKind::Other),
+        };
+        let parent = self.loop_stack.last().copied();
+        let f = &mut self.funcs[self.cur];
+        f.loops.push(LoopFact {
+            start,
+            header_end,
+            kind,
+            parent,
+            trip,
+            iter: iter_kind,
+            has_work: false,
+            has_await: false,
+        });
+        let idx = (f.loops.len() - 1) as u32;
+        self.loop_stack.push(idx);
+        idx
+    }
+
+    fn loop_iter(&self, it: &Expr) -> (Option<u64>, IterKind) {
+        if let Expr::Call(c) = it {
+            if let Binding::Qn(q) = self.resolve(&c.func) {
+                if q == "builtins.range" {
+                    let args = &c.arguments.args;
+                    let trip = match args.len() {
+                        1 => self.const_int(&args[0]),
+                        2 | 3 => {
+                            let start = self.const_int(&args[0]);
+                            let stop = self.const_int(&args[1]);
+                            let step = if args.len() == 3 {
+                                self.const_int(&args[2])
+                            } else {
+                                Some(1)
+                            };
+                            match (start, stop, step) {
+                                (Some(a), Some(b), Some(s)) if s > 0 => {
+                                    Some(b.saturating_sub(a) / s)
+                                }
+                                (None, Some(b), Some(1)) => Some(b),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    return (trip, IterKind::Range);
+                }
+            }
+        }
+        if let Binding::Instance(t) = self.resolve(it) {
+            if matches!(
+                self.rb.effect(&format!("{t}.readline")),
+                Some(crate::rulebook::Effect::Io {
+                    kind: crate::rulebook::IoKind::Disk,
+                    ..
+                })
+            ) {
+                return (None, IterKind::File);
+            }
+        }
+        (None, IterKind::Other)
+    }
+
+    fn visit_function(&mut self, f: &'a ast::StmtFunctionDef) {
+        // Decorators, defaults and annotations run in the enclosing scope.
+        for d in &f.decorator_list {
+            self.visit_expr(&d.expression);
+        }
+        for p in f.parameters.iter_non_variadic_params() {
+            if let Some(d) = &p.default {
+                self.visit_expr(d);
+            }
+        }
+        let (prefix, class_full, is_method) = {
+            let scope = self.scopes.last().expect("scope");
+            let class_full = if scope.kind == ScopeKind::Class {
+                Some(self.full(scope.prefix.trim_end_matches('.')))
+            } else {
+                None
+            };
+            (
+                scope.prefix.clone(),
+                class_full.clone(),
+                class_full.is_some(),
+            )
+        };
+        let qualname = format!("{}{}", prefix, f.name.as_str());
+        let full = self.full(&qualname);
+        let def_loc = self.loc(f.name.range.start());
+        self.funcs.push(FunctionSummary {
+            qualname: qualname.clone(),
+            full,
+            def_loc,
+            is_async: f.is_async,
+            is_module: false,
+            class: class_full.clone(),
+            has_arith: false,
+            calls: Vec::new(),
+            loops: Vec::new(),
+            dispatches: Vec::new(),
+        });
+        let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
+        let saved_loops = std::mem::take(&mut self.loop_stack);
+        let saved_awaited = std::mem::take(&mut self.awaited);
+        let saved_lambda = std::mem::take(&mut self.lambda_depth);
+        self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
+        self.visit_body(&f.body);
+        self.scopes.pop();
+        self.cur = saved_cur;
+        self.loop_stack = saved_loops;
+        self.awaited = saved_awaited;
+        self.lambda_depth = saved_lambda;
+    }
+
+    fn push_function_scope(
+        &mut self,
+        f: &'a ast::StmtFunctionDef,
+        qualname: &str,
+        class_full: Option<&str>,
+        is_method: bool,
+    ) {
+        let mut scope = Scope::new(ScopeKind::Function, format!("{qualname}.<locals>."));
+        let is_static = f
+            .decorator_list
+            .iter()
+            .any(|d| self.is_decorator(d, "staticmethod"));
+        let is_classmethod = f
+            .decorator_list
+            .iter()
+            .any(|d| self.is_decorator(d, "classmethod"));
+        let mut first = true;
+        let params: Vec<&ast::Parameter> = f
+            .parameters
+            .posonlyargs
+            .iter()
+            .chain(f.parameters.args.iter())
+            .chain(f.parameters.kwonlyargs.iter())
+            .map(|p| &p.parameter)
+            .chain(f.parameters.vararg.as_deref())
+            .chain(f.parameters.kwarg.as_deref())
+            .collect();
+        for p in params {
+            let b = if first && is_method && !is_static {
+                let c = class_full.unwrap_or_default().to_string();
+                if is_classmethod {
+                    Binding::Qn(c)
+                } else {
+                    Binding::Instance(c)
+                }
+            } else {
+                match p.annotation.as_deref().map(|a| self.resolve(a)) {
+                    Some(Binding::Qn(q)) => Binding::Instance(q),
+                    _ => Binding::Unknown,
+                }
+            };
+            first = false;
+            scope.names.insert(p.name.to_string(), b);
+        }
+        self.scopes.push(scope);
+        self.prepass(&f.body);
+    }
+
+    fn is_decorator(&self, d: &ast::Decorator, name: &str) -> bool {
+        matches!(self.resolve(&d.expression), Binding::Qn(q) if q == format!("builtins.{name}"))
+    }
+
+    fn visit_class(&mut self, c: &'a ast::StmtClassDef) {
+        for d in &c.decorator_list {
+            self.visit_expr(&d.expression);
+        }
+        let mut bases = Vec::new();
+        if let Some(args) = &c.arguments {
+            for b in args.args.iter() {
+                self.visit_expr(b);
+                if let Binding::Qn(q) = self.resolve(b) {
+                    bases.push(q);
+                }
+            }
+            for k in args.keywords.iter() {
+                self.visit_expr(&k.value);
+            }
+        }
+        let prefix = self.scopes.last().expect("scope").prefix.clone();
+        let qualname = format!("{}{}", prefix, c.name.as_str());
+        let full = self.full(&qualname);
+        let methods: Vec<String> = c
+            .body
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::FunctionDef(f) => Some(f.name.to_string()),
+                _ => None,
+            })
+            .collect();
+        self.class_methods
+            .insert(full.clone(), methods.iter().cloned().collect());
+        self.classes.push(ClassSummary {
+            full: full.clone(),
+            qualname: qualname.clone(),
+            def_loc: self.loc(c.name.range.start()),
+            bases,
+            methods,
+        });
+        self.scopes
+            .push(Scope::new(ScopeKind::Class, format!("{qualname}.")));
+        self.prepass(&c.body);
+        self.collect_self_attrs(c, &full, &qualname);
+        self.visit_body(&c.body);
+        self.scopes.pop();
+    }
+
+    /// Types of `self.x` from assignments in the class's methods and from
+    /// class-level assignments.
+    fn collect_self_attrs(&mut self, c: &'a ast::StmtClassDef, full: &str, qualname: &str) {
+        let mut attrs: HashMap<String, Binding> = HashMap::new();
+        let merge =
+            |attrs: &mut HashMap<String, Binding>, name: &str, b: Binding| match attrs.get(name) {
+                None => {
+                    attrs.insert(name.to_string(), b);
+                }
+                Some(old) if *old == b => {}
+                Some(_) => {
+                    attrs.insert(name.to_string(), Binding::Unknown);
+                }
+            };
+        if let Some(scope) = self.scopes.last() {
+            for (k, v) in &scope.names {
+                if let Binding::Instance(_) = v {
+                    merge(&mut attrs, k, v.clone());
+                }
+            }
+        }
+        for stmt in &c.body {
+            let Stmt::FunctionDef(f) = stmt else { continue };
+            let mq = format!("{}.{}", qualname, f.name.as_str());
+            self.push_function_scope(f, &mq, Some(full), true);
+            let mut found: Vec<(String, Binding)> = Vec::new();
+            self.self_assigns(&f.body, &mut found, 0);
+            self.scopes.pop();
+            for (k, v) in found {
+                merge(&mut attrs, &k, v);
+            }
+        }
+        self.class_attrs.insert(full.to_string(), attrs);
+    }
+
+    fn self_assigns(&self, body: &'a [Stmt], out: &mut Vec<(String, Binding)>, depth: u32) {
+        if depth > 64 {
+            return;
+        }
+        let self_attr = |e: &Expr| -> Option<String> {
+            if let Expr::Attribute(a) = e {
+                if let Expr::Name(n) = &*a.value {
+                    if n.id.as_str() == "self" {
+                        return Some(a.attr.to_string());
+                    }
+                }
+            }
+            None
+        };
+        for stmt in body {
+            match stmt {
+                Stmt::Assign(a) => {
+                    for t in &a.targets {
+                        if let Some(name) = self_attr(t) {
+                            let b = match &*a.value {
+                                Expr::NoneLiteral(_) => continue,
+                                v => match self.resolve(v) {
+                                    b @ Binding::Instance(_) => b,
+                                    _ => Binding::Unknown,
+                                },
+                            };
+                            out.push((name, b));
+                        }
+                    }
+                }
+                Stmt::AnnAssign(a) => {
+                    if let Some(name) = self_attr(&a.target) {
+                        let b = match self.resolve(&a.annotation) {
+                            Binding::Qn(q) => Binding::Instance(q),
+                            _ => match a.value.as_deref().map(|v| self.resolve(v)) {
+                                Some(b @ Binding::Instance(_)) => b,
+                                _ => Binding::Unknown,
+                            },
+                        };
+                        out.push((name, b));
+                    }
+                }
+                Stmt::AugAssign(a) => {
+                    if let Some(name) = self_attr(&a.target) {
+                        out.push((name, Binding::Unknown));
+                    }
+                }
+                Stmt::If(i) => {
+                    self.self_assigns(&i.body, out, depth + 1);
+                    for c in &i.elif_else_clauses {
+                        self.self_assigns(&c.body, out, depth + 1);
+                    }
+                }
+                Stmt::With(w) => self.self_assigns(&w.body, out, depth + 1),
+                Stmt::For(f) => self.self_assigns(&f.body, out, depth + 1),
+                Stmt::While(w) => self.self_assigns(&w.body, out, depth + 1),
+                Stmt::Try(t) => {
+                    self.self_assigns(&t.body, out, depth + 1);
+                    for h in &t.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        self.self_assigns(&h.body, out, depth + 1);
+                    }
+                    self.self_assigns(&t.orelse, out, depth + 1);
+                    self.self_assigns(&t.finalbody, out, depth + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------- calls
+
+    fn visit_call(&mut self, call: &'a ast::ExprCall) {
+        let awaited = std::mem::take(&mut self.awaited);
+        if self.lambda_depth == 0 {
+            self.detect_dispatch(call);
+            if let Binding::Qn(q) = self.resolve(&call.func) {
+                let start = self.loc(call.range().start());
+                let end = self.loc(call.range().end());
+                let display = compact(self.text(call.func.range()));
+                let in_loop = self.loop_stack.last().copied();
+                self.func().calls.push(CallSite {
+                    target: q,
+                    display,
+                    start,
+                    end,
+                    awaited,
+                    in_loop,
+                });
+            }
+        }
+        self.visit_expr(&call.func);
+        for a in call.arguments.args.iter() {
+            self.visit_expr(a);
+        }
+        for k in call.arguments.keywords.iter() {
+            self.visit_expr(&k.value);
+        }
+    }
+
+    fn pick_arg(call: &'a ast::ExprCall, spec: &crate::rulebook::CallableSpec) -> Option<&'a Expr> {
+        if let Some(kw) = &spec.keyword {
+            if let Some(k) = call
+                .arguments
+                .keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == kw))
+            {
+                return Some(&k.value);
+            }
+        }
+        spec.position.and_then(|p| {
+            let args = &call.arguments.args;
+            // A starred argument makes later positions unknowable.
+            if args
+                .iter()
+                .take(p + 1)
+                .any(|a| matches!(a, Expr::Starred(_)))
+            {
+                None
+            } else {
+                args.get(p)
+            }
+        })
+    }
+
+    /// The function a callable expression denotes.
+    fn callable_target(&self, e: &Expr, depth: u32) -> Option<(String, String)> {
+        if depth > 8 {
+            return None;
+        }
+        match e {
+            Expr::Name(_) | Expr::Attribute(_) => match self.resolve(e) {
+                Binding::Qn(q) => Some((q, compact(self.text(e.range())))),
+                _ => None,
+            },
+            Expr::Call(c) => match self.resolve(&c.func) {
+                Binding::Qn(q) if q == "functools.partial" => c
+                    .arguments
+                    .args
+                    .first()
+                    .and_then(|a| self.callable_target(a, depth + 1)),
+                _ => None,
+            },
+            Expr::Lambda(l) => match &*l.body {
+                Expr::Call(c) => self.callable_target(&c.func, depth + 1),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn push_dispatch(
+        &mut self,
+        call: &'a ast::ExprCall,
+        context: crate::rulebook::ContextKind,
+        target: Option<&'a Expr>,
+        via: String,
+        many: bool,
+    ) {
+        let Some(target) = target else { return };
+        let (qn, display) = match self.callable_target(target, 0) {
+            Some((q, d)) => (Some(q), d),
+            None => (None, compact(self.text(target.range()))),
+        };
+        let start = self.loc(call.range().start());
+        let end = self.loc(call.range().end());
+        let many = many || !self.loop_stack.is_empty();
+        self.func().dispatches.push(DispatchSite {
+            start,
+            end,
+            context,
+            target: qn,
+            target_display: display,
+            via,
+            many,
+        });
+    }
+
+    fn detect_dispatch(&mut self, call: &'a ast::ExprCall) {
+        let rb = self.rb;
+        let func_b = self.resolve(&call.func);
+        if let Binding::Qn(q) = &func_b {
+            if let Some(info) = rb.dispatch_calls.lookup(q) {
+                let arg = Self::pick_arg(call, &info.callable);
+                self.push_dispatch(call, info.context, arg, short_name(q), info.many);
+                return;
+            }
+        }
+        if let Expr::Attribute(attr) = &*call.func {
+            let m = attr.attr.as_str();
+            if let Some(minfo) = rb.executor_methods.get(m) {
+                if let Binding::Instance(t) = self.resolve(&attr.value) {
+                    if let Some(ctx) = rb.executors.lookup(&t) {
+                        let arg = Self::pick_arg(call, &minfo.callable);
+                        self.push_dispatch(
+                            call,
+                            *ctx,
+                            arg,
+                            format!("{}.{}", short_name(&t), m),
+                            minfo.many,
+                        );
+                        return;
+                    }
+                }
+            }
+            if let Some(einfo) = rb.executor_calls.get(m) {
+                let ctx = match call.arguments.args.get(einfo.executor) {
+                    Some(Expr::NoneLiteral(_)) => Some(einfo.default),
+                    Some(e) => match self.resolve(e) {
+                        Binding::Instance(t) => rb.executors.lookup(&t).copied(),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                if let Some(ctx) = ctx {
+                    let arg = Self::pick_arg(call, &einfo.callable);
+                    self.push_dispatch(call, ctx, arg, m.to_string(), false);
+                    return;
+                }
+            }
+        }
+        // joblib style: Parallel(...)(delayed(f)(x) for x in xs)
+        let parallel = match &*call.func {
+            Expr::Call(inner) => match self.resolve(&inner.func) {
+                Binding::Qn(q) => rb.parallel.lookup(&q).map(|p| (p, Some(inner), q)),
+                _ => None,
+            },
+            _ => match &func_b {
+                Binding::Instance(t) => rb.parallel.lookup(t).map(|p| (p, None, t.clone())),
+                _ => None,
+            },
+        };
+        if let Some((info, ctor, qn)) = parallel {
+            let mut ctx = info.default;
+            if let Some(ctor) = ctor {
+                for k in ctor.arguments.keywords.iter() {
+                    let (Some(arg), Expr::StringLiteral(s)) = (&k.arg, &k.value) else {
+                        continue;
+                    };
+                    if let Some(c) = info
+                        .keywords
+                        .get(arg.as_str())
+                        .and_then(|m| m.get(s.value.to_str()))
+                    {
+                        ctx = *c;
+                    }
+                }
+            }
+            let tasks = call.arguments.args.first();
+            let elt = match tasks {
+                Some(Expr::Generator(g)) => Some(&*g.elt),
+                Some(Expr::ListComp(g)) => Some(&*g.elt),
+                _ => None,
+            };
+            if let Some(Expr::Call(task)) = elt {
+                if let Expr::Call(wrapped) = &*task.func {
+                    if matches!(self.resolve(&wrapped.func), Binding::Qn(w) if w == info.wrapper) {
+                        let target = wrapped.arguments.args.first();
+                        self.push_dispatch(call, ctx, target, short_name(&qn), true);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn short_name(q: &str) -> String {
+    let mut parts = q.rsplit('.');
+    let last = parts.next().unwrap_or(q);
+    match parts.next() {
+        Some(prev) if last.chars().next().is_some_and(|c| c.is_lowercase()) && !prev.is_empty() => {
+            format!("{prev}.{last}")
+        }
+        _ => last.to_string(),
+    }
+}
+
+/// Collapse whitespace in a source snippet used in a message.
+fn compact(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space
+                && !out.is_empty()
+                && !matches!(c, ')' | ']' | '.' | ',')
+                && !out.ends_with(['(', '[', '.'])
+            {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+        if out.len() > 80 {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+fn collect_targets<'a>(
+    t: &'a Expr,
+    value: Option<&'a Expr>,
+    out: &mut Vec<(&'a str, Option<&'a Expr>, bool)>,
+) {
+    match t {
+        Expr::Name(n) => out.push((n.id.as_str(), value, false)),
+        Expr::Tuple(tu) => {
+            for e in &tu.elts {
+                collect_targets(e, None, out);
+            }
+        }
+        Expr::List(l) => {
+            for e in &l.elts {
+                collect_targets(e, None, out);
+            }
+        }
+        Expr::Starred(s) => collect_targets(&s.value, None, out),
+        _ => {}
+    }
+}
+
+impl<'a> Visitor<'a> for Builder<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth > MAX_DEPTH {
+            self.truncated = true;
+            return;
+        }
+        self.depth += 1;
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.visit_stmt_inner(stmt));
+        self.depth -= 1;
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.depth > MAX_DEPTH {
+            self.truncated = true;
+            return;
+        }
+        self.depth += 1;
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.visit_expr_inner(expr));
+        self.depth -= 1;
+    }
+}
+
+impl<'a> Builder<'a> {
+    fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(f) => self.visit_function(f),
+            Stmt::ClassDef(c) => self.visit_class(c),
+            Stmt::For(f) => {
+                if f.is_async {
+                    self.awaited = true;
+                }
+                self.visit_expr(&f.iter);
+                self.awaited = false;
+                let start = self.loc(f.range.start());
+                let end = self.loc(f.iter.range().end());
+                let idx = self.push_loop(start, end, LoopKind::For, Some(&f.iter));
+                if f.is_async {
+                    self.mark_await_all();
+                }
+                let _ = idx;
+                self.visit_expr(&f.target);
+                self.visit_body(&f.body);
+                self.loop_stack.pop();
+                self.visit_body(&f.orelse);
+            }
+            Stmt::While(w) => {
+                let start = self.loc(w.range.start());
+                let end = self.loc(w.test.range().end());
+                self.push_loop(start, end, LoopKind::While, None);
+                self.visit_expr(&w.test);
+                self.visit_body(&w.body);
+                self.loop_stack.pop();
+                self.visit_body(&w.orelse);
+            }
+            Stmt::With(w) => {
+                for item in &w.items {
+                    if w.is_async {
+                        self.awaited = true;
+                        self.mark_await_all();
+                    }
+                    self.visit_expr(&item.context_expr);
+                    self.awaited = false;
+                    if let Some(v) = &item.optional_vars {
+                        self.visit_expr(v);
+                    }
+                }
+                self.visit_body(&w.body);
+            }
+            Stmt::AugAssign(a) => {
+                self.mark_work();
+                walk_stmt(self, stmt);
+                let _ = a;
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
+
+    fn mark_await_all(&mut self) {
+        let cur = self.cur;
+        for &l in &self.loop_stack {
+            self.funcs[cur].loops[l as usize].has_await = true;
+        }
+    }
+
+    fn visit_comprehension(
+        &mut self,
+        start: Location,
+        end: Location,
+        generators: &'a [ast::Comprehension],
+        elts: &[&'a Expr],
+    ) {
+        let mut pushed = 0;
+        for (i, g) in generators.iter().enumerate() {
+            // The first iterable is evaluated outside the comprehension.
+            self.visit_expr(&g.iter);
+            let _ = i;
+            self.push_loop(start, end, LoopKind::Comprehension, Some(&g.iter));
+            if g.is_async {
+                self.mark_await_all();
+            }
+            pushed += 1;
+            for cond in &g.ifs {
+                self.visit_expr(cond);
+            }
+        }
+        for e in elts {
+            self.visit_expr(e);
+        }
+        for _ in 0..pushed {
+            self.loop_stack.pop();
+        }
+    }
+
+    fn visit_expr_inner(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Call(c) => self.visit_call(c),
+            Expr::Await(a) => {
+                self.mark_await_all();
+                if matches!(*a.value, Expr::Call(_)) {
+                    self.awaited = true;
+                }
+                self.visit_expr(&a.value);
+                self.awaited = false;
+            }
+            Expr::BinOp(b) => {
+                let constant = matches!(*b.left, Expr::NumberLiteral(_))
+                    && matches!(*b.right, Expr::NumberLiteral(_));
+                if !constant {
+                    self.mark_work();
+                }
+                walk_expr(self, expr);
+            }
+            Expr::UnaryOp(u) => {
+                if matches!(u.op, ast::UnaryOp::USub | ast::UnaryOp::Invert)
+                    && !matches!(*u.operand, Expr::NumberLiteral(_))
+                {
+                    self.mark_work();
+                }
+                walk_expr(self, expr);
+            }
+            Expr::FString(_) => {
+                self.mark_work();
+                walk_expr(self, expr);
+            }
+            Expr::Lambda(l) => {
+                if let Some(p) = &l.parameters {
+                    for p in p.iter_non_variadic_params() {
+                        if let Some(d) = &p.default {
+                            self.visit_expr(d);
+                        }
+                    }
+                }
+                self.lambda_depth += 1;
+                self.visit_expr(&l.body);
+                self.lambda_depth -= 1;
+            }
+            Expr::ListComp(c) => {
+                let start = self.loc(c.range.start());
+                let end = self.loc(c.range.end());
+                self.visit_comprehension(start, end, &c.generators, &[&c.elt]);
+            }
+            Expr::SetComp(c) => {
+                let start = self.loc(c.range.start());
+                let end = self.loc(c.range.end());
+                self.visit_comprehension(start, end, &c.generators, &[&c.elt]);
+            }
+            Expr::Generator(c) => {
+                let start = self.loc(c.range.start());
+                let end = self.loc(c.range.end());
+                self.visit_comprehension(start, end, &c.generators, &[&c.elt]);
+            }
+            Expr::DictComp(c) => {
+                let start = self.loc(c.range.start());
+                let end = self.loc(c.range.end());
+                let mut elts: Vec<&'a Expr> = vec![&c.value];
+                if let Some(k) = &c.key {
+                    elts.push(k);
+                }
+                self.visit_comprehension(start, end, &c.generators, &elts);
+            }
+            _ => walk_expr(self, expr),
+        }
+    }
+}

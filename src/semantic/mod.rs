@@ -1,0 +1,6 @@
+//! The per-file semantic model: name resolution and function summaries.
+
+pub mod builder;
+pub mod model;
+
+pub use model::*;

@@ -1,0 +1,114 @@
+//! Reading, decoding and parsing one Python file.
+
+use ruff_python_ast::ModModule;
+use ruff_python_ast::PySourceType;
+use ruff_python_parser::{parse_unchecked_source, Parsed};
+use ruff_text_size::TextSize;
+
+/// 1-based row and column (column counted in characters, as ruff does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Location {
+    pub row: u32,
+    pub column: u32,
+}
+
+/// Maps byte offsets to rows and columns.
+#[derive(Debug, Default, Clone)]
+pub struct LineIndex {
+    /// Byte offset at which each line starts.
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0u32];
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push((i + 1) as u32),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push((i + 1) as u32);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
+    }
+
+    /// 0-based line number of a byte offset.
+    pub fn line_of(&self, offset: TextSize) -> usize {
+        let off = u32::from(offset);
+        match self.starts.binary_search(&off) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn location(&self, text: &str, offset: TextSize) -> Location {
+        let line = self.line_of(offset);
+        let start = self.starts[line] as usize;
+        let end = (u32::from(offset) as usize).min(text.len());
+        let column = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
+        Location {
+            row: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    /// The text of a 1-based row, without its line ending.
+    pub fn line_text<'a>(&self, text: &'a str, row: u32) -> &'a str {
+        let i = row.saturating_sub(1) as usize;
+        let Some(&start) = self.starts.get(i) else {
+            return "";
+        };
+        let end = self.starts.get(i + 1).map_or(text.len(), |&e| e as usize);
+        text.get(start as usize..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// Why a file could not be analysed (fully).
+#[derive(Debug, Clone)]
+pub enum LoadError {
+    Io(String),
+    NotUtf8 { offset: usize },
+}
+
+/// Read a file's bytes and decode them as UTF-8 (a BOM is skipped).
+pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
+    let bytes = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes[3..].to_vec()
+    } else {
+        bytes
+    };
+    String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+pub struct ParsedFile {
+    pub parsed: Parsed<ModModule>,
+}
+
+pub fn parse(text: &str, is_stub: bool) -> ParsedFile {
+    let ty = if is_stub {
+        PySourceType::Stub
+    } else {
+        PySourceType::Python
+    };
+    ParsedFile {
+        parsed: parse_unchecked_source(text, ty),
+    }
+}
