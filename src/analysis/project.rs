@@ -15,6 +15,9 @@ use std::collections::{BTreeSet, HashMap};
 
 pub type FuncId = usize;
 
+/// CPU evidence more calls away than this does not make a caller CPU-bound.
+const MAX_CPU_HOPS: u32 = 4;
+
 /// Workload class of a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Workload {
@@ -51,6 +54,8 @@ pub struct Ev {
     /// For I/O: its kind and whether it blocks.
     pub io: Option<(IoKind, bool)>,
     pub alternative: Option<String>,
+    /// How many calls away the origin is.
+    pub hops: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,6 +100,9 @@ impl Effects {
 pub enum Target {
     Func(FuncId),
     External(String),
+    /// A project class without `__init__`: constructing it does nothing
+    /// worth knowing.
+    Known,
 }
 
 #[derive(Debug)]
@@ -287,6 +295,11 @@ impl<'s> Project<'s> {
 
     fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &str) -> Target {
         let qn = self.canonical(index, file, qn);
+        // What the catalogue says of this exact name outweighs the body
+        // advise can see (the standard library analysing itself).
+        if self.rb.effects.lookup_exact(&qn).is_some() {
+            return Target::External(qn);
+        }
         if let Some(f) = self.func_of(index, file, &qn) {
             return Target::Func(f);
         }
@@ -294,7 +307,7 @@ impl<'s> Project<'s> {
             // Constructing a project class runs its __init__.
             return match self.method_of(index, c, "__init__", 0) {
                 Some(f) => Target::Func(f),
-                None => Target::External(qn),
+                None => Target::Known,
             };
         }
         if let Some(dot) = qn.rfind('.') {
@@ -490,12 +503,13 @@ impl<'s> Project<'s> {
     fn propagate_effects(&mut self) {
         let sccs = self.sccs();
         for comp in &sccs {
-            let recursive = comp.len() > 1
-                || self.call_targets[comp[0]]
-                    .iter()
-                    .any(|t| *t == Some(Target::Func(comp[0])));
+            // Hot recursion is a function calling itself arithmetically:
+            // `fib(n - 1) + fib(n - 2)`, `sort(a[:mid])`. Other cycles in
+            // a large call graph (a constructor reaching itself through a
+            // helper) are reachability, not work.
+            let recursive = comp.len() > 1 || self.self_calls(comp[0]);
             for &f in comp {
-                self.recursive[f] = recursive;
+                self.recursive[f] = self.arith_self_call(f);
             }
             let rounds = if recursive {
                 self.rb.settings.max_propagation_rounds
@@ -517,6 +531,20 @@ impl<'s> Project<'s> {
         }
     }
 
+    fn self_calls(&self, f: FuncId) -> bool {
+        self.call_targets[f]
+            .iter()
+            .any(|t| *t == Some(Target::Func(f)))
+    }
+
+    fn arith_self_call(&self, f: FuncId) -> bool {
+        let s = self.funcs[f].summary;
+        s.calls
+            .iter()
+            .zip(&self.call_targets[f])
+            .any(|(c, t)| c.arith && *t == Some(Target::Func(f)))
+    }
+
     fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
         match &self.call_targets[f][ci] {
             Some(Target::External(q)) => {
@@ -535,6 +563,7 @@ impl<'s> Project<'s> {
         // Per loop: I/O (or awaits) in its body; work in it or below it.
         let mut io_in = vec![false; nl];
         let mut work_in = vec![false; nl];
+        let mut unknown_in = vec![false; nl];
         let mut vector_elementwise = vec![false; s.calls.len()];
         let ancestors = |l: u32| {
             let mut v = Vec::new();
@@ -551,8 +580,15 @@ impl<'s> Project<'s> {
                     work_in[a] = true;
                 }
             }
-            if fact.has_await {
-                io_in[l] = true;
+            if fact.has_await || fact.iter == IterKind::Io {
+                for a in ancestors(l as u32) {
+                    io_in[a] = true;
+                }
+            }
+            if fact.has_unknown {
+                for a in ancestors(l as u32) {
+                    unknown_in[a] = true;
+                }
             }
         }
         for (ci, c) in s.calls.iter().enumerate() {
@@ -562,6 +598,7 @@ impl<'s> Project<'s> {
                 matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
                     && s.loops[a].trip.is_none_or(|t| t >= 64)
             });
+            let mut is_unknown = false;
             let (is_io, is_work) = match &self.call_targets[f][ci] {
                 Some(Target::Func(g)) => {
                     let e = &self.effects[*g];
@@ -582,10 +619,19 @@ impl<'s> Project<'s> {
                         vector_elementwise[ci] = true;
                         (false, true)
                     }
-                    _ => (false, false),
+                    Some(_) => (false, false),
+                    None => {
+                        is_unknown = true;
+                        (false, false)
+                    }
                 },
-                None => (false, false),
+                Some(Target::Known) | None => (false, false),
             };
+            if is_unknown {
+                for &a in &chain {
+                    unknown_in[a] = true;
+                }
+            }
             if is_io || c.awaited {
                 for &a in &chain {
                     io_in[a] = true;
@@ -597,7 +643,9 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        let compute: Vec<bool> = (0..nl).map(|l| work_in[l] && !io_in[l]).collect();
+        let compute: Vec<bool> = (0..nl)
+            .map(|l| work_in[l] && !io_in[l] && !unknown_in[l])
+            .collect();
         let mut e = Effects::default();
         let mut heavy = Vec::new();
         for (l, fact) in s.loops.iter().enumerate() {
@@ -632,6 +680,7 @@ impl<'s> Project<'s> {
                         via: None,
                         io: None,
                         alternative: None,
+                        hops: 0,
                     },
                 );
             } else if nested {
@@ -645,6 +694,7 @@ impl<'s> Project<'s> {
                         via: None,
                         io: None,
                         alternative: None,
+                        hops: 0,
                     },
                 );
             } else {
@@ -657,12 +707,20 @@ impl<'s> Project<'s> {
                         via: None,
                         io: None,
                         alternative: None,
+                        hops: 0,
                     },
                 );
             }
         }
         self.heavy_loops[f] = heavy;
-        if self.recursive[f] && s.has_arith {
+        // Light CPU evidence needs the whole body to be known: a call advise
+        // cannot follow may be what the function really waits on.
+        let unknown_call = s.has_unknown
+            || s.calls.iter().zip(&self.call_targets[f]).any(|(c, t)| {
+                !c.in_handler
+                    && matches!(t, Some(Target::External(q)) if self.rb.effect(q).is_none())
+            });
+        if self.recursive[f] {
             set(
                 &mut e.cpu_strong,
                 Ev {
@@ -672,6 +730,7 @@ impl<'s> Project<'s> {
                     via: None,
                     io: None,
                     alternative: None,
+                    hops: 0,
                 },
             );
         }
@@ -690,9 +749,13 @@ impl<'s> Project<'s> {
                             via: None,
                             io: Some((*kind, *blocking)),
                             alternative: alternative.clone(),
+                            hops: 0,
                         };
                         if *blocking && !c.awaited {
                             set(&mut e.blocking, ev.clone());
+                        }
+                        if c.in_handler {
+                            continue;
                         }
                         match kind {
                             IoKind::Disk => set(&mut e.io_disk, ev),
@@ -700,7 +763,7 @@ impl<'s> Project<'s> {
                             _ => set(&mut e.io_slow, ev),
                         }
                     }
-                    Some(Effect::Vector { .. }) if !vector_elementwise[ci] => set(
+                    Some(Effect::Vector { .. }) if !vector_elementwise[ci] && !c.in_handler => set(
                         &mut e.vector,
                         Ev {
                             line: c.start,
@@ -709,9 +772,10 @@ impl<'s> Project<'s> {
                             via: None,
                             io: None,
                             alternative: None,
+                            hops: 0,
                         },
                     ),
-                    Some(Effect::Cpu { .. }) => set(
+                    Some(Effect::Cpu { .. }) if !c.in_handler => set(
                         &mut e.cpu_weak,
                         Ev {
                             line: c.start,
@@ -720,6 +784,7 @@ impl<'s> Project<'s> {
                             via: None,
                             io: None,
                             alternative: None,
+                            hops: 0,
                         },
                     ),
                     _ => {}
@@ -742,15 +807,32 @@ impl<'s> Project<'s> {
                             via: Some(g),
                             io: inner.io,
                             alternative: inner.alternative.clone(),
+                            hops: inner.hops + 1,
                         })
                     };
-                    // A loop of this function already accounts for callees
-                    // called inside it.
-                    if let Some(ev) = wrap(&ce.cpu_strong) {
-                        set(&mut e.cpu_strong, ev);
+                    if !callee.is_async && !c.awaited {
+                        if let Some(ev) = wrap(&ce.blocking) {
+                            set(&mut e.blocking, ev);
+                        }
                     }
-                    if let Some(ev) = wrap(&ce.cpu_weak) {
-                        set(&mut e.cpu_weak, ev);
+                    // Error handling is not the hot path: what a handler
+                    // calls can block, but does not make the work CPU- or
+                    // I/O-bound.
+                    if c.in_handler {
+                        continue;
+                    }
+                    // CPU work far down a call chain is incidental to the
+                    // caller; I/O anywhere below still waits.
+                    let near = |ev: &Option<Ev>| ev.as_ref().is_some_and(|x| x.hops < MAX_CPU_HOPS);
+                    if near(&ce.cpu_strong) {
+                        if let Some(ev) = wrap(&ce.cpu_strong) {
+                            set(&mut e.cpu_strong, ev);
+                        }
+                    }
+                    if near(&ce.cpu_weak) {
+                        if let Some(ev) = wrap(&ce.cpu_weak) {
+                            set(&mut e.cpu_weak, ev);
+                        }
                     }
                     if let Some(ev) = wrap(&ce.io_slow) {
                         set(&mut e.io_slow, ev);
@@ -764,14 +846,12 @@ impl<'s> Project<'s> {
                     if let Some(ev) = wrap(&ce.vector) {
                         set(&mut e.vector, ev);
                     }
-                    if !callee.is_async && !c.awaited {
-                        if let Some(ev) = wrap(&ce.blocking) {
-                            set(&mut e.blocking, ev);
-                        }
-                    }
                 }
-                None => {}
+                Some(Target::Known) | None => {}
             }
+        }
+        if unknown_call {
+            e.cpu_weak = None;
         }
         e
     }
@@ -834,6 +914,25 @@ impl<'s> Project<'s> {
                 Some(Effect::Cpu { .. }) => Workload::Cpu,
                 _ => Workload::Light,
             },
+            Target::Known => Workload::Light,
+        }
+    }
+
+    /// I/O-bound only by waiting on other threads or processes.
+    pub fn waits_only(&self, t: &Target) -> bool {
+        match t {
+            Target::Func(f) => {
+                let e = &self.effects[*f];
+                e.io_wait.is_some() && e.io_slow.is_none() && e.io_disk.is_none()
+            }
+            Target::External(q) => matches!(
+                self.rb.effect(q),
+                Some(Effect::Io {
+                    kind: IoKind::Wait,
+                    ..
+                })
+            ),
+            Target::Known => false,
         }
     }
 
@@ -856,6 +955,7 @@ impl<'s> Project<'s> {
                 Some(Effect::Cpu { .. }) => format!("`{q}` runs in C holding the GIL"),
                 _ => String::new(),
             },
+            Target::Known => String::new(),
         }
     }
 

@@ -22,9 +22,15 @@ pub fn mismatch(
         if p.target_workload(target) != workload {
             continue;
         }
+        // Waiting on another thread or process is orchestration, not I/O
+        // that threads would overlap better.
+        if workload == Workload::Io && p.waits_only(target) {
+            continue;
+        }
         let subject = match target {
             Target::Func(g) => cx.qualname(*g).to_string(),
             Target::External(q) => q.clone(),
+            Target::Known => continue,
         };
         let evidence = p.target_evidence(target);
         let dispatcher = format!("`{}`", d.site.via);

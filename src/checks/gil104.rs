@@ -61,7 +61,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         leaf.alternative.clone(),
                     )
                 }
-                None => continue,
+                Some(Target::Known) | None => continue,
             };
             let alternative =
                 alternative.unwrap_or_else(|| "`await asyncio.to_thread(...)`".to_string());

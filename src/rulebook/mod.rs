@@ -10,7 +10,7 @@ use pattern::PatternMap;
 use schema::{CallableArg, RulesFile};
 pub use schema::{ContextKind, IoKind, Recommendation, Severity};
 use serde_saphyr::Spanned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 
@@ -54,6 +54,8 @@ pub enum Effect {
         note: Option<String>,
     },
     Light,
+    /// Known to do no I/O and hold the GIL; no evidence by itself.
+    Pure,
 }
 
 /// How a dispatch call hands over its callable.
@@ -135,6 +137,8 @@ pub struct Rulebook {
     pub queues: PatternMap<()>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
+    /// Method name -> minimum positional arguments for it to be pure.
+    pub pure_methods: HashMap<String, usize>,
     pub executor_methods: BTreeMap<String, ExecutorMethodInfo>,
     pub executor_calls: BTreeMap<String, ExecutorCallInfo>,
     pub thread_classes: PatternMap<ThreadClassInfo>,
@@ -244,6 +248,7 @@ impl Rulebook {
             queues: PatternMap::default(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
+            pure_methods: HashMap::new(),
             executor_methods: BTreeMap::new(),
             executor_calls: BTreeMap::new(),
             thread_classes: PatternMap::default(),
@@ -335,6 +340,25 @@ impl Rulebook {
             for e in c.light {
                 self.effects
                     .insert_spanned(name, &e.pattern, Effect::Light)?;
+            }
+            for e in c.pure {
+                self.effects
+                    .insert_spanned(name, &e.pattern, Effect::Pure)?;
+            }
+            for m in c.pure_methods {
+                let ok = !m.name.value.is_empty()
+                    && m.name
+                        .value
+                        .chars()
+                        .all(|c| c == '_' || c.is_alphanumeric());
+                if !ok {
+                    return Err(err_at(
+                        name,
+                        &m.name,
+                        format!("`{}` is not a method name", m.name.value),
+                    ));
+                }
+                self.pure_methods.insert(m.name.value.clone(), m.min_args);
             }
             for e in c.returns {
                 pattern::validate_qualified(name, &e.type_name)?;

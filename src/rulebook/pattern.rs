@@ -78,6 +78,11 @@ impl<T> PatternMap<T> {
             })
     }
 
+    /// Only an exact pattern for this name.
+    pub fn lookup_exact(&self, qn: &str) -> Option<&T> {
+        self.exact.get(qn)
+    }
+
     pub fn lookup(&self, qn: &str) -> Option<&T> {
         if let Some(v) = self.exact.get(qn) {
             return Some(v);

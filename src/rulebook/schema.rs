@@ -75,6 +75,16 @@ pub struct CatalogueFile {
     /// Calls that are cheap even though a broader pattern matches them.
     #[serde(default)]
     pub light: Vec<PlainEntry>,
+    /// Calls known to do no I/O and not to release the GIL: Python-level
+    /// helpers such as `math.*` or `builtins.len`. A loop calling only
+    /// known things can be judged; a call advise knows nothing about may
+    /// hide I/O, so a loop containing one is not called CPU-bound.
+    #[serde(default)]
+    pub pure: Vec<PlainEntry>,
+    /// Methods that are pure whatever their receiver (`str.split`,
+    /// `list.append`), for receivers advise cannot type.
+    #[serde(default)]
+    pub pure_methods: Vec<PureMethod>,
     /// What a call returns, for typing receivers of later method calls.
     #[serde(default)]
     pub returns: Vec<ReturnsEntry>,
@@ -92,6 +102,16 @@ pub struct PlainEntry {
     pub pattern: Spanned<String>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PureMethod {
+    pub name: Spanned<String>,
+    /// Pure only with at least this many positional arguments:
+    /// `",".join(parts)` is, `thread.join()` is not.
+    #[serde(default)]
+    pub min_args: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]

@@ -85,6 +85,10 @@ pub struct Builder<'a> {
     loop_stack: Vec<u32>,
     awaited: bool,
     lambda_depth: u32,
+    /// Inside the operands of a binary operation.
+    in_binop: u32,
+    /// Inside `except` handlers.
+    handler_depth: u32,
     depth: u32,
     /// Module-level integer constants, for trip counts.
     consts: HashMap<String, u64>,
@@ -192,6 +196,8 @@ impl<'a> Builder<'a> {
             loop_stack: Vec::new(),
             awaited: false,
             lambda_depth: 0,
+            in_binop: 0,
+            handler_depth: 0,
             depth: 0,
             consts: HashMap::new(),
             class_attrs: HashMap::new(),
@@ -231,6 +237,7 @@ impl<'a> Builder<'a> {
             is_module: true,
             class: None,
             has_arith: false,
+            has_unknown: false,
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
@@ -647,6 +654,7 @@ impl<'a> Builder<'a> {
             iter: iter_kind,
             has_work: false,
             has_await: false,
+            has_unknown: false,
         });
         let idx = (f.loops.len() - 1) as u32;
         self.loop_stack.push(idx);
@@ -682,15 +690,28 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        if let Binding::Instance(t) = self.resolve(it) {
-            if matches!(
-                self.rb.effect(&format!("{t}.readline")),
-                Some(crate::rulebook::Effect::Io {
-                    kind: crate::rulebook::IoKind::Disk,
-                    ..
-                })
-            ) {
-                return (None, IterKind::File);
+        use crate::rulebook::{Effect, IoKind};
+        let (name, readline) = match self.resolve(it) {
+            Binding::Instance(t) => (t.clone(), Some(format!("{t}.readline"))),
+            Binding::Qn(q) => (q, None),
+            Binding::Unknown => return (None, IterKind::Other),
+        };
+        // Iterating a blocking stream (`proc.stdout`, a socket file) waits
+        // for each item; iterating a file object reads the page cache.
+        match self.rb.effect(&name) {
+            Some(Effect::Io {
+                kind: IoKind::Disk, ..
+            }) => return (None, IterKind::File),
+            Some(Effect::Io { .. }) => return (None, IterKind::Io),
+            _ => {}
+        }
+        if let Some(r) = readline {
+            match self.rb.effect(&r) {
+                Some(Effect::Io {
+                    kind: IoKind::Disk, ..
+                }) => return (None, IterKind::File),
+                Some(Effect::Io { .. }) => return (None, IterKind::Io),
+                _ => {}
             }
         }
         (None, IterKind::Other)
@@ -730,6 +751,7 @@ impl<'a> Builder<'a> {
             is_module: false,
             class: class_full.clone(),
             has_arith: false,
+            has_unknown: false,
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
@@ -738,6 +760,7 @@ impl<'a> Builder<'a> {
         let saved_loops = std::mem::take(&mut self.loop_stack);
         let saved_awaited = std::mem::take(&mut self.awaited);
         let saved_lambda = std::mem::take(&mut self.lambda_depth);
+        let saved_handler = std::mem::take(&mut self.handler_depth);
         self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
         self.visit_body(&f.body);
         self.scopes.pop();
@@ -745,6 +768,7 @@ impl<'a> Builder<'a> {
         self.loop_stack = saved_loops;
         self.awaited = saved_awaited;
         self.lambda_depth = saved_lambda;
+        self.handler_depth = saved_handler;
     }
 
     fn push_function_scope(
@@ -952,29 +976,61 @@ impl<'a> Builder<'a> {
 
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
         let awaited = std::mem::take(&mut self.awaited);
+        let saved_binop = self.in_binop;
         if self.lambda_depth == 0 {
             self.detect_dispatch(call);
-            if let Binding::Qn(q) = self.resolve(&call.func) {
+            let resolved = self.resolve(&call.func);
+            if !matches!(resolved, Binding::Qn(_)) && !self.is_pure_method(call) {
+                if self.handler_depth == 0 {
+                    self.funcs[self.cur].has_unknown = true;
+                }
+                if let Some(&l) = self.loop_stack.last() {
+                    self.funcs[self.cur].loops[l as usize].has_unknown = true;
+                }
+            }
+            if let Binding::Qn(q) = resolved {
                 let start = self.loc(call.range().start());
                 let end = self.loc(call.range().end());
                 let display = compact(self.text(call.func.range()));
                 let in_loop = self.loop_stack.last().copied();
+                let in_handler = self.handler_depth > 0;
+                let arith = self.in_binop > 0
+                    || call.arguments.args.iter().any(|a| {
+                        matches!(a, Expr::BinOp(_))
+                            || matches!(a, Expr::Subscript(s) if matches!(*s.slice, Expr::Slice(_)))
+                    });
                 self.func().calls.push(CallSite {
                     target: q,
                     display,
                     start,
                     end,
                     awaited,
+                    arith,
                     in_loop,
+                    in_handler,
                 });
             }
         }
+        self.in_binop = 0;
         self.visit_expr(&call.func);
         for a in call.arguments.args.iter() {
             self.visit_expr(a);
         }
         for k in call.arguments.keywords.iter() {
             self.visit_expr(&k.value);
+        }
+        self.in_binop = saved_binop;
+    }
+
+    /// A method call on an untyped receiver whose name the rulebook lists as
+    /// pure (`line.split()`, `out.append(x)`).
+    fn is_pure_method(&self, call: &ast::ExprCall) -> bool {
+        let Expr::Attribute(a) = &*call.func else {
+            return false;
+        };
+        match self.rb.pure_methods.get(a.attr.as_str()) {
+            Some(&min) => call.arguments.args.len() >= min,
+            None => false,
         }
     }
 
@@ -1274,8 +1330,24 @@ impl<'a> Builder<'a> {
             }
             Stmt::AugAssign(a) => {
                 self.mark_work();
-                walk_stmt(self, stmt);
-                let _ = a;
+                self.visit_expr(&a.target);
+                self.in_binop += 1;
+                self.visit_expr(&a.value);
+                self.in_binop -= 1;
+            }
+            Stmt::Try(t) => {
+                self.visit_body(&t.body);
+                self.handler_depth += 1;
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    if let Some(ty) = &h.type_ {
+                        self.visit_expr(ty);
+                    }
+                    self.visit_body(&h.body);
+                }
+                self.handler_depth -= 1;
+                self.visit_body(&t.orelse);
+                self.visit_body(&t.finalbody);
             }
             _ => walk_stmt(self, stmt),
         }
@@ -1334,7 +1406,9 @@ impl<'a> Builder<'a> {
                 if !constant {
                     self.mark_work();
                 }
+                self.in_binop += 1;
                 walk_expr(self, expr);
+                self.in_binop -= 1;
             }
             Expr::UnaryOp(u) => {
                 if matches!(u.op, ast::UnaryOp::USub | ast::UnaryOp::Invert)

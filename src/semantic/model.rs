@@ -30,6 +30,8 @@ pub enum IterKind {
     Range,
     /// Lines of a file object.
     File,
+    /// A blocking stream: each item waits on I/O.
+    Io,
     Other,
 }
 
@@ -48,6 +50,9 @@ pub struct LoopFact {
     pub has_work: bool,
     /// An `await` (or `async for`) anywhere in the body.
     pub has_await: bool,
+    /// A call in the body that advise cannot resolve and that is not a
+    /// known-pure method.
+    pub has_unknown: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -60,8 +65,13 @@ pub struct CallSite {
     pub end: Location,
     /// Awaited, or the expression of an `async with` / `async for`.
     pub awaited: bool,
+    /// Part of arithmetic: an operand of a binary operation, or given an
+    /// arithmetic argument (`fib(n - 1)`, `sort(a[:mid])`).
+    pub arith: bool,
     /// Innermost enclosing loop.
     pub in_loop: Option<u32>,
+    /// Inside an `except` handler.
+    pub in_handler: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +103,9 @@ pub struct FunctionSummary {
     pub class: Option<String>,
     /// Arithmetic anywhere in the body (for recursion evidence).
     pub has_arith: bool,
+    /// A call outside `except` handlers that advise cannot resolve and
+    /// that is not a known-pure method.
+    pub has_unknown: bool,
     pub calls: Vec<CallSite>,
     pub loops: Vec<LoopFact>,
     pub dispatches: Vec<DispatchSite>,
