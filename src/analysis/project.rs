@@ -532,9 +532,7 @@ impl<'s> Project<'s> {
     }
 
     fn self_calls(&self, f: FuncId) -> bool {
-        self.call_targets[f]
-            .iter()
-            .any(|t| *t == Some(Target::Func(f)))
+        self.call_targets[f].contains(&Some(Target::Func(f)))
     }
 
     fn arith_self_call(&self, f: FuncId) -> bool {

@@ -63,8 +63,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 }
                 Some(Target::Known) | None => continue,
             };
-            let alternative =
-                alternative.unwrap_or_else(|| "`await asyncio.to_thread(...)`".to_string());
+            let alternative = alternative.unwrap_or_else(|| "an async equivalent".to_string());
             out.push(cx.diag(
                 "GIL104",
                 f,

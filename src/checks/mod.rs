@@ -17,7 +17,7 @@ use crate::source::Location;
 pub fn run(p: &Project, module_file: &[usize], enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let cx = Cx { p, module_file };
-    let checks: [(&str, fn(&Cx, &mut Vec<Diagnostic>)); 5] = [
+    let checks: [(&str, Check); 5] = [
         ("GIL101", gil101::check),
         ("GIL102", gil102::check),
         ("GIL103", gil103::check),
@@ -31,6 +31,9 @@ pub fn run(p: &Project, module_file: &[usize], enabled: &dyn Fn(&str) -> bool) -
     }
     out
 }
+
+/// A rule's detection: facts in, diagnostics out.
+pub type Check = fn(&Cx, &mut Vec<Diagnostic>);
 
 pub struct Cx<'a, 's> {
     pub p: &'a Project<'s>,

@@ -223,6 +223,17 @@ fn parse_file(file: &str, text: &str) -> Result<RulesFile, RulesError> {
         if let Some(first) = message.lines().next() {
             message = first.to_string();
         }
+        // The position is printed once, in front; drop the library's copy.
+        for prefix in ["error: ", "Error: "] {
+            if let Some(rest) = message.strip_prefix(prefix) {
+                message = rest.to_string();
+            }
+        }
+        if let Some(rest) = message.strip_prefix("line ") {
+            if let Some((_, tail)) = rest.split_once(": ") {
+                message = tail.to_string();
+            }
+        }
         RulesError {
             file: file.to_string(),
             line,

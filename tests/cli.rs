@@ -1,0 +1,412 @@
+//! The real binary, run as a user would: every flag and every exit code.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn advise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_advise"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run advise")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("advise-cli-{}-{}", name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn exit_1_with_findings_and_0_when_clean() {
+    let o = advise(&["fixtures/example"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("GIL101 [cpu-bound-in-threads]"));
+    let o = advise(&["fixtures/GIL101/neg_io_threads.py"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("All checks passed!"));
+}
+
+#[test]
+fn text_output_has_arrow_snippet_caret_help_and_summary() {
+    let o = advise(&["--color", "never", "fixtures/example/pipeline.py"]);
+    let s = stdout(&o);
+    assert!(s.contains("--> fixtures/example/pipeline.py:66:24"), "{s}");
+    assert!(s.contains("^^^^"), "{s}");
+    assert!(s.contains("help: "), "{s}");
+    assert!(s.contains("Hot code:"), "{s}");
+    assert!(!s.contains("\u{1b}["), "no colour codes with --color never");
+    let o = advise(&[
+        "--color",
+        "never",
+        "--summary",
+        "never",
+        "fixtures/example/pipeline.py",
+    ]);
+    assert!(!stdout(&o).contains("Hot code:"));
+}
+
+#[test]
+fn color_flag_and_no_color_env() {
+    let o = advise(&["--color", "always", "fixtures/example"]);
+    assert!(stdout(&o).contains("\u{1b}["), "--color always colours");
+    // auto: not a TTY here, so no colour.
+    let o = advise(&["fixtures/example"]);
+    assert!(!stdout(&o).contains("\u{1b}["));
+    let o = Command::new(env!("CARGO_BIN_EXE_advise"))
+        .args(["--color", "auto", "fixtures/example"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains("\u{1b}["));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let o = advise(&["--format", "json", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["advise_version"], env!("CARGO_PKG_VERSION"));
+    let d = &v["diagnostics"][0];
+    for key in [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "filename",
+        "location",
+        "end_location",
+        "function",
+        "subject",
+        "recommendation",
+        "fix_title",
+    ] {
+        assert!(d.get(key).is_some(), "diagnostic lacks {key}: {d}");
+    }
+    assert!(d["location"]["row"].as_u64().unwrap() >= 1);
+    let h = &v["hotspots"][0];
+    for key in [
+        "filename",
+        "function",
+        "line",
+        "workload",
+        "contexts",
+        "evidence",
+        "recommendation",
+    ] {
+        assert!(h.get(key).is_some(), "hotspot lacks {key}: {h}");
+    }
+    let names: Vec<&str> = v["hotspots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["function"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"index_page"), "{names:?}");
+}
+
+#[test]
+fn select_and_ignore_take_codes_and_prefixes() {
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["--format", "json"];
+        a.extend_from_slice(args);
+        a.push("fixtures/example");
+        let o = advise(&a);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(codes(&["--select", "GIL101"]), ["GIL101"]);
+    assert_eq!(
+        codes(&["--select", "GIL10", "--ignore", "GIL104"]),
+        ["GIL102", "GIL101"]
+    );
+    assert_eq!(codes(&["--ignore", "GIL1"]), Vec::<String>::new());
+    assert_eq!(codes(&["--select", "GIL104,GIL102"]).len(), 2);
+    // The most specific selector wins.
+    assert_eq!(
+        codes(&["--select", "GIL104", "--ignore", "GIL1"]),
+        ["GIL104"]
+    );
+    let o = advise(&["--ignore", "GIL1", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn unknown_selector_is_a_usage_error() {
+    let o = advise(&["--select", "XYZ9", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("XYZ9"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_flag_is_exit_2_and_help_is_exit_0() {
+    let o = advise(&["--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = advise(&["--format", "xml", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = advise(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("--select"));
+}
+
+#[test]
+fn version() {
+    let o = advise(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o).trim(),
+        format!("advise {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn explain_shows_the_four_headings_for_every_rule() {
+    let o = advise(&["--list-rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let list = stdout(&o);
+    for code in [
+        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105",
+    ] {
+        assert!(list.contains(code), "{list}");
+        let o = advise(&["--explain", code]);
+        assert_eq!(o.status.code(), Some(0));
+        let s = stdout(&o);
+        for h in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(s.contains(h), "{code} lacks {h}:\n{s}");
+        }
+    }
+    assert!(stdout(&advise(&["--explain", "gil104"])).contains("blocking-io-in-async"));
+    let o = advise(&["--explain", "GIL999"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("GIL999"));
+}
+
+#[test]
+fn default_path_is_the_current_directory() {
+    let o = Command::new(env!("CARGO_BIN_EXE_advise"))
+        .args(["--format", "json"])
+        .current_dir("fixtures/example")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn walking_respects_gitignore_and_default_excludes_but_explicit_files_are_analysed() {
+    let d = tmpdir("walk");
+    let bad = "import time\nasync def f():\n    time.sleep(1)\n";
+    for sub in ["pkg", ".venv/lib", "build", "node_modules", "ignored"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+        std::fs::write(d.join(sub).join("m.py"), bad).unwrap();
+    }
+    std::fs::write(d.join("stub.pyi"), bad).unwrap();
+    std::fs::write(d.join("notes.txt"), bad).unwrap();
+    std::fs::write(d.join(".gitignore"), "ignored/\n").unwrap();
+    let o = advise(&["--format", "json", d.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut files: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x["filename"]
+                .as_str()
+                .unwrap()
+                .replace(d.to_str().unwrap(), "")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, ["/pkg/m.py", "/stub.pyi"]);
+    let explicit = d.join("build/m.py");
+    let o = advise(&["--format", "json", explicit.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a file named explicitly is analysed even if excluded"
+    );
+}
+
+#[test]
+fn rules_file_layers_over_the_default() {
+    let d = tmpdir("rules");
+    let rules = d.join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "catalogue:\n  io:\n    - {pattern: mycorp.rpc.call, kind: network}\nrules:\n  GIL104:\n    severity: warning\n    message: \"slow {kind} call `{subject}` in `{coroutine}`\"\n  GIL101:\n    enabled: false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("app.py"),
+        "import mycorp.rpc\nasync def handler():\n    return mycorp.rpc.call('x')\n",
+    )
+    .unwrap();
+    let o = advise(&[
+        "--format",
+        "json",
+        "--rules",
+        rules.to_str().unwrap(),
+        d.join("app.py").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let diag = &v["diagnostics"][0];
+    assert_eq!(diag["code"], "GIL104");
+    assert_eq!(diag["severity"], "warning");
+    assert_eq!(
+        diag["message"],
+        "slow network call `mycorp.rpc.call` in `handler`"
+    );
+    // Without the user file the call is unknown and nothing is reported.
+    let o = advise(&["--format", "json", d.join("app.py").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    // A disabled rule stays off.
+    let o = advise(&[
+        "--format",
+        "json",
+        "--rules",
+        rules.to_str().unwrap(),
+        "fixtures/example",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["code"] != "GIL101"));
+}
+
+#[test]
+fn malformed_rules_files_name_file_line_and_column() {
+    let d = tmpdir("badrules");
+    let cases: &[(&str, &str, &str)] = &[
+        ("syntax", "catalogue:\n  io: [\n", ":2:"),
+        ("wrong-type", "settings:\n  heavy_trip_count: lots\n", ":2:"),
+        ("unknown-key", "catalogue:\n  iox: []\n", ":2:"),
+        (
+            "bad-pattern",
+            "catalogue:\n  io:\n    - {pattern: \"a.*.b\", kind: network}\n",
+            ":3:",
+        ),
+        (
+            "bad-kind",
+            "catalogue:\n  io:\n    - {pattern: a.b, kind: teleport}\n",
+            ":3:",
+        ),
+        (
+            "unknown-code",
+            "rules:\n  GIL999:\n    severity: error\n",
+            ":2:",
+        ),
+        (
+            "bad-severity",
+            "rules:\n  GIL101:\n    severity: fatal\n",
+            ":3:",
+        ),
+        (
+            "bad-placeholder",
+            "rules:\n  GIL101:\n    message: \"{nope}\"\n",
+            ":3:",
+        ),
+        ("rename", "rules:\n  GIL101:\n    name: other-name\n", ":3:"),
+        ("bad-version", "version: 7\n", ":1:"),
+    ];
+    for (name, text, pos) in cases {
+        let f = d.join(format!("{name}.yaml"));
+        std::fs::write(&f, text).unwrap();
+        let o = advise(&["--rules", f.to_str().unwrap(), "fixtures/example"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{}{}", f.display(), pos)),
+            "{name}: expected `{}{pos}` in: {err}",
+            f.display()
+        );
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    let o = advise(&["--rules", "/no/such/rules.yaml", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/no/such/rules.yaml"));
+}
+
+#[test]
+fn bad_files_get_a_diagnostic_and_the_rest_is_still_analysed() {
+    let d = tmpdir("bad");
+    std::fs::write(d.join("broken.py"), "def f(:\n    pass\n").unwrap();
+    std::fs::write(d.join("latin1.py"), b"x = '\xe9'\n").unwrap();
+    std::fs::write(
+        d.join("good.py"),
+        "import time\nasync def f():\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    let missing = d.join("missing.py");
+    let o = advise(&[
+        "--format",
+        "json",
+        d.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let f = x["filename"].as_str().unwrap();
+            (
+                Path::new(f)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                x["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        got.contains(&("broken.py".into(), "GIL000".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("latin1.py".into(), "GIL000".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("good.py".into(), "GIL104".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("missing.py".into(), "GIL002".into())),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn output_is_deterministic_across_thread_counts() {
+    let a = advise(&["--format", "json", "fixtures"]);
+    let b = advise(&["--format", "json", "--threads", "1", "fixtures"]);
+    let c = advise(&["--format", "json", "--threads", "2", "fixtures"]);
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.stdout, c.stdout);
+}
