@@ -178,7 +178,11 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         }
     }
     let modules: Vec<&ModuleSummary> = summaries.iter().map(|b| b.as_ref()).collect();
-    let project = Project::build(rb, modules);
+    let labels = module_file
+        .iter()
+        .map(|&i| file_label(&files[i].path))
+        .collect();
+    let project = Project::build(rb, modules, labels);
     let enabled = |code: &str| opts.selection.enabled(rb, code);
     diagnostics.retain(|d| enabled(&d.code));
     diagnostics.extend(checks::run(&project, &module_file, &enabled));
@@ -210,6 +214,20 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         diagnostics,
         hotspots,
     }
+}
+
+/// A short file name for messages: `net.py`, or `pkg/__init__.py`.
+fn file_label(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.starts_with("__init__.") {
+        if let Some(parent) = path.parent().and_then(|p| p.file_name()) {
+            return format!("{}/{}", parent.to_string_lossy(), name);
+        }
+    }
+    name
 }
 
 impl Outcome {

@@ -121,6 +121,9 @@ pub struct Dispatch {
 
 pub struct Project<'s> {
     pub rb: &'s Rulebook,
+    /// Per module, the file name used in messages (`net.py`,
+    /// `support/__init__.py`).
+    pub labels: Vec<String>,
     pub modules: Vec<&'s ModuleSummary>,
     pub funcs: Vec<FuncNode<'s>>,
     /// Per function, per call site: the resolved target.
@@ -146,7 +149,11 @@ struct Index<'s> {
 }
 
 impl<'s> Project<'s> {
-    pub fn build(rb: &'s Rulebook, modules: Vec<&'s ModuleSummary>) -> Project<'s> {
+    pub fn build(
+        rb: &'s Rulebook,
+        modules: Vec<&'s ModuleSummary>,
+        labels: Vec<String>,
+    ) -> Project<'s> {
         let mut funcs = Vec::new();
         let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::new();
         for (fi, m) in modules.iter().enumerate() {
@@ -189,6 +196,7 @@ impl<'s> Project<'s> {
         let n = funcs.len();
         let mut p = Project {
             rb,
+            labels,
             modules,
             funcs,
             call_targets: Vec::with_capacity(n),
@@ -297,7 +305,7 @@ impl<'s> Project<'s> {
         let qn = self.canonical(index, file, qn);
         // What the catalogue says of this exact name outweighs the body
         // advise can see (the standard library analysing itself).
-        if self.rb.effects.lookup_exact(&qn).is_some() {
+        if self.rb.effects.lookup(&qn).is_some() {
             return Target::External(qn);
         }
         if let Some(f) = self.func_of(index, file, &qn) {
@@ -733,6 +741,9 @@ impl<'s> Project<'s> {
             );
         }
         for (ci, c) in s.calls.iter().enumerate() {
+            if c.cold {
+                continue;
+            }
             match &self.call_targets[f][ci] {
                 Some(Target::External(q)) => match self.effect_of_call(f, ci) {
                     Some(Effect::Io {
@@ -1015,9 +1026,10 @@ impl<'s> Project<'s> {
 
     /// The file name of a function's module, for messages.
     pub fn file_label(&self, f: FuncId) -> String {
-        let m = self.modules[self.funcs[f].file].module.as_str();
-        let last = m.rsplit('.').next().unwrap_or(m);
-        format!("{last}.py")
+        self.labels
+            .get(self.funcs[f].file)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The recommendation for a workload in the contexts it runs in.

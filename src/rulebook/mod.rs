@@ -126,6 +126,7 @@ pub struct Settings {
     pub heavy_trip_count: u64,
     pub max_propagation_rounds: u32,
     pub max_chain_length: u32,
+    pub cold_guards: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +253,7 @@ impl Rulebook {
                 heavy_trip_count: 10_000,
                 max_propagation_rounds: 64,
                 max_chain_length: 6,
+                cold_guards: Vec::new(),
             },
             effects: PatternMap::default(),
             returns: PatternMap::default(),
@@ -329,6 +331,9 @@ impl Rulebook {
                     ));
                 }
                 self.settings.max_chain_length = v.value;
+            }
+            if let Some(v) = s.cold_guards {
+                self.settings.cold_guards = v;
             }
         }
         if let Some(c) = file.catalogue {

@@ -57,6 +57,8 @@ pub struct SettingsFile {
     pub max_propagation_rounds: Option<Spanned<u32>>,
     /// Longest helper chain named in a message or evidence.
     pub max_chain_length: Option<Spanned<u32>>,
+    /// Names whose test guards debug-only code.
+    pub cold_guards: Option<Vec<String>>,
 }
 
 /// Qualified-name patterns that say what a call does.

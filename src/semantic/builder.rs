@@ -89,6 +89,8 @@ pub struct Builder<'a> {
     in_binop: u32,
     /// Inside `except` handlers.
     handler_depth: u32,
+    /// Inside debug-only branches.
+    cold_depth: u32,
     depth: u32,
     /// Module-level integer constants, for trip counts.
     consts: HashMap<String, u64>,
@@ -198,6 +200,7 @@ impl<'a> Builder<'a> {
             lambda_depth: 0,
             in_binop: 0,
             handler_depth: 0,
+            cold_depth: 0,
             depth: 0,
             consts: HashMap::new(),
             class_attrs: HashMap::new(),
@@ -761,6 +764,7 @@ impl<'a> Builder<'a> {
         let saved_awaited = std::mem::take(&mut self.awaited);
         let saved_lambda = std::mem::take(&mut self.lambda_depth);
         let saved_handler = std::mem::take(&mut self.handler_depth);
+        let saved_cold = std::mem::take(&mut self.cold_depth);
         self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
         self.visit_body(&f.body);
         self.scopes.pop();
@@ -769,6 +773,7 @@ impl<'a> Builder<'a> {
         self.awaited = saved_awaited;
         self.lambda_depth = saved_lambda;
         self.handler_depth = saved_handler;
+        self.cold_depth = saved_cold;
     }
 
     fn push_function_scope(
@@ -994,6 +999,7 @@ impl<'a> Builder<'a> {
                 let display = compact(self.text(call.func.range()));
                 let in_loop = self.loop_stack.last().copied();
                 let in_handler = self.handler_depth > 0;
+                let cold = self.cold_depth > 0;
                 let arith = self.in_binop > 0
                     || call.arguments.args.iter().any(|a| {
                         matches!(a, Expr::BinOp(_))
@@ -1008,6 +1014,7 @@ impl<'a> Builder<'a> {
                     arith,
                     in_loop,
                     in_handler,
+                    cold,
                 });
             }
         }
@@ -1335,6 +1342,18 @@ impl<'a> Builder<'a> {
                 self.visit_expr(&a.value);
                 self.in_binop -= 1;
             }
+            Stmt::If(i) if self.is_cold_guard(&i.test) => {
+                self.visit_expr(&i.test);
+                self.cold_depth += 1;
+                self.visit_body(&i.body);
+                self.cold_depth -= 1;
+                for c in &i.elif_else_clauses {
+                    if let Some(t) = &c.test {
+                        self.visit_expr(t);
+                    }
+                    self.visit_body(&c.body);
+                }
+            }
             Stmt::Try(t) => {
                 self.visit_body(&t.body);
                 self.handler_depth += 1;
@@ -1350,6 +1369,29 @@ impl<'a> Builder<'a> {
                 self.visit_body(&t.finalbody);
             }
             _ => walk_stmt(self, stmt),
+        }
+    }
+
+    /// Does an `if` test check a debug flag (`self._debug`,
+    /// `loop.get_debug()`, `__debug__`)?
+    fn is_cold_guard(&self, test: &Expr) -> bool {
+        let guards = &self.rb.settings.cold_guards;
+        if guards.is_empty() {
+            return false;
+        }
+        let named = |e: &Expr| match e {
+            Expr::Name(n) => guards.iter().any(|g| g == n.id.as_str()),
+            Expr::Attribute(a) => guards.iter().any(|g| g == a.attr.as_str()),
+            Expr::Call(c) => match &*c.func {
+                Expr::Name(n) => guards.iter().any(|g| g == n.id.as_str()),
+                Expr::Attribute(a) => guards.iter().any(|g| g == a.attr.as_str()),
+                _ => false,
+            },
+            _ => false,
+        };
+        match test {
+            Expr::BoolOp(b) if b.op == ast::BoolOp::And => b.values.iter().any(named),
+            e => named(e),
         }
     }
 

@@ -72,6 +72,8 @@ pub struct CallSite {
     pub in_loop: Option<u32>,
     /// Inside an `except` handler.
     pub in_handler: bool,
+    /// In a branch that runs only when debugging.
+    pub cold: bool,
 }
 
 #[derive(Debug, Clone)]
