@@ -92,6 +92,13 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
                 Location { row: 1, column: 1 },
             )
         }
+        Err(source::LoadError::Encoding { name }) => return Loaded::Failed(
+            empty(path),
+            format!(
+                "file declares the `{name}` encoding; advise reads UTF-8 and Latin-1 sources only"
+            ),
+            Location { row: 1, column: 1 },
+        ),
         Err(source::LoadError::Io(m)) => {
             return Loaded::Failed(empty(path), m, Location { row: 1, column: 1 })
         }
@@ -158,7 +165,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
                 summaries.push(summary);
             }
             (Some(Loaded::Failed(entry, msg, at)), _) => {
-                let code = if msg.contains("UTF-8") {
+                let code = if msg.contains("UTF-8") || msg.contains("encoding") {
                     "GIL000"
                 } else {
                     "GIL002"

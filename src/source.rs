@@ -83,19 +83,67 @@ impl LineIndex {
 #[derive(Debug, Clone)]
 pub enum LoadError {
     Io(String),
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        offset: usize,
+    },
+    /// A PEP 263 declaration of an encoding advise does not decode.
+    Encoding {
+        name: String,
+    },
 }
 
-/// Read a file's bytes and decode them as UTF-8 (a BOM is skipped).
+/// The encoding a PEP 263 comment on the first two lines declares.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    for line in bytes.split(|&b| b == b'\n').take(2) {
+        let line = String::from_utf8_lossy(line);
+        let trimmed = line.trim_start();
+        if !trimmed.starts_with('#') {
+            continue;
+        }
+        let Some(pos) = trimmed.find("coding") else {
+            continue;
+        };
+        let rest = &trimmed[pos + "coding".len()..];
+        let Some(rest) = rest.strip_prefix([':', '=']) else {
+            continue;
+        };
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        if !name.is_empty() {
+            return Some(name.to_ascii_lowercase().replace('_', "-"));
+        }
+    }
+    None
+}
+
+/// Decode a file's bytes: UTF-8 (a BOM is skipped), or Latin-1 where a
+/// PEP 263 comment declares it.
 pub fn decode(bytes: Vec<u8>) -> Result<String, LoadError> {
     let bytes = if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes[3..].to_vec()
     } else {
         bytes
     };
-    String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            match declared_encoding(&bytes).as_deref() {
+                Some(
+                    "latin-1" | "iso-8859-1" | "iso8859-1" | "latin1" | "l1" | "iso-latin-1"
+                    | "cp819",
+                ) => Ok(bytes.iter().map(|&b| b as char).collect()),
+                Some("utf-8" | "utf8") | None => Err(LoadError::NotUtf8 { offset }),
+                Some(other) => Err(LoadError::Encoding {
+                    name: other.to_string(),
+                }),
+            }
+        }
+    }
 }
 
 pub struct ParsedFile {

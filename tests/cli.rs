@@ -359,6 +359,14 @@ fn bad_files_get_a_diagnostic_and_the_rest_is_still_analysed() {
         "import time\nasync def f():\n    time.sleep(1)\n",
     )
     .unwrap();
+    // A PEP 263 Latin-1 cookie is honoured; an encoding advise cannot decode
+    // is named in the diagnostic.
+    std::fs::write(
+        d.join("cookie.py"),
+        b"# -*- coding: latin-1 -*-\nimport time\nasync def g():\n    s = '\xe9'\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("koi8.py"), b"# coding: koi8-r\nx = '\xc1'\n").unwrap();
     let missing = d.join("missing.py");
     let o = advise(&[
         "--format",
@@ -400,6 +408,15 @@ fn bad_files_get_a_diagnostic_and_the_rest_is_still_analysed() {
         got.contains(&("missing.py".into(), "GIL002".into())),
         "{got:?}"
     );
+    assert!(
+        got.contains(&("cookie.py".into(), "GIL104".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("koi8.py".into(), "GIL000".into())),
+        "{got:?}"
+    );
+    assert!(stdout(&o).contains("koi8-r"), "{}", stdout(&o));
 }
 
 #[test]

@@ -11,7 +11,8 @@
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 
 pub type FuncId = usize;
 
@@ -155,17 +156,17 @@ impl<'s> Project<'s> {
         labels: Vec<String>,
     ) -> Project<'s> {
         let mut funcs = Vec::new();
-        let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::new();
+        let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::default();
         for (fi, m) in modules.iter().enumerate() {
             module_map
                 .entry(m.module.as_str())
                 .and_modify(|e| *e = None)
                 .or_insert(Some(fi));
         }
-        let mut local_funcs = vec![HashMap::new(); modules.len()];
-        let mut global_funcs = HashMap::new();
-        let mut classes = HashMap::new();
-        let mut local_classes = vec![HashMap::new(); modules.len()];
+        let mut local_funcs = vec![HashMap::default(); modules.len()];
+        let mut global_funcs = HashMap::default();
+        let mut classes = HashMap::default();
+        let mut local_classes = vec![HashMap::default(); modules.len()];
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             for f in &m.functions {
@@ -385,7 +386,7 @@ impl<'s> Project<'s> {
             }
         }
         // Thread subclasses: constructing one dispatches its run().
-        let mut thread_classes: HashMap<String, (FuncId, ContextKind)> = HashMap::new();
+        let mut thread_classes: HashMap<String, (FuncId, ContextKind)> = HashMap::default();
         for (fi, m) in self.modules.iter().enumerate() {
             for (ci, c) in m.classes.iter().enumerate() {
                 if let Some(info) = self.thread_base(index, (fi, ci), 0) {

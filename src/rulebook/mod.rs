@@ -7,10 +7,11 @@ pub mod pattern;
 pub mod schema;
 
 use pattern::PatternMap;
+use rustc_hash::FxHashMap as HashMap;
 use schema::{CallableArg, RulesFile};
 pub use schema::{ContextKind, IoKind, Recommendation, Severity};
 use serde_saphyr::Spanned;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -261,7 +262,7 @@ impl Rulebook {
             queues: PatternMap::default(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
-            pure_methods: HashMap::new(),
+            pure_methods: HashMap::default(),
             executor_methods: BTreeMap::new(),
             executor_calls: BTreeMap::new(),
             thread_classes: PatternMap::default(),

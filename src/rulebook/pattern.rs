@@ -5,8 +5,8 @@
 //! user file overrides the default.
 
 use super::RulesError;
+use rustc_hash::FxHashMap as HashMap;
 use serde_saphyr::Spanned;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct PatternMap<T> {
@@ -18,8 +18,8 @@ pub struct PatternMap<T> {
 impl<T> Default for PatternMap<T> {
     fn default() -> Self {
         PatternMap {
-            exact: HashMap::new(),
-            globs: HashMap::new(),
+            exact: HashMap::default(),
+            globs: HashMap::default(),
         }
     }
 }

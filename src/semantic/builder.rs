@@ -13,7 +13,7 @@ use crate::source::{LineIndex, Location};
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// How deep our own walk descends before giving up on a subtree. The parser
 /// guards its own recursion; this guards ours (see `stacker` below too).
@@ -42,10 +42,10 @@ impl Scope {
     fn new(kind: ScopeKind, prefix: String) -> Self {
         Scope {
             kind,
-            names: HashMap::new(),
-            none_only: HashSet::new(),
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
+            names: HashMap::default(),
+            none_only: HashSet::default(),
+            globals: HashSet::default(),
+            nonlocals: HashSet::default(),
             prefix,
         }
     }
@@ -202,9 +202,9 @@ impl<'a> Builder<'a> {
             handler_depth: 0,
             cold_depth: 0,
             depth: 0,
-            consts: HashMap::new(),
-            class_attrs: HashMap::new(),
-            class_methods: HashMap::new(),
+            consts: HashMap::default(),
+            class_attrs: HashMap::default(),
+            class_methods: HashMap::default(),
             star_import: false,
             truncated: false,
         }
@@ -875,7 +875,7 @@ impl<'a> Builder<'a> {
     /// Types of `self.x` from assignments in the class's methods and from
     /// class-level assignments.
     fn collect_self_attrs(&mut self, c: &'a ast::StmtClassDef, full: &str, qualname: &str) {
-        let mut attrs: HashMap<String, Binding> = HashMap::new();
+        let mut attrs: HashMap<String, Binding> = HashMap::default();
         let merge =
             |attrs: &mut HashMap<String, Binding>, name: &str, b: Binding| match attrs.get(name) {
                 None => {

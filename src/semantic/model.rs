@@ -3,7 +3,7 @@
 
 use crate::rulebook::ContextKind;
 use crate::source::Location;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// What a name or expression resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
