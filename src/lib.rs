@@ -92,13 +92,15 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
                 Location { row: 1, column: 1 },
             )
         }
-        Err(source::LoadError::Encoding { name }) => return Loaded::Failed(
-            empty(path),
-            format!(
+        Err(source::LoadError::Encoding { name }) => {
+            return Loaded::Failed(
+                empty(path),
+                format!(
                 "file declares the `{name}` encoding; advise reads UTF-8 and Latin-1 sources only"
             ),
-            Location { row: 1, column: 1 },
-        ),
+                Location { row: 1, column: 1 },
+            )
+        }
         Err(source::LoadError::Io(m)) => {
             return Loaded::Failed(empty(path), m, Location { row: 1, column: 1 })
         }
