@@ -134,6 +134,8 @@ pub struct Project<'s> {
     pub contexts: Vec<BTreeSet<ContextKind>>,
     pub dispatches: Vec<Dispatch>,
     pub recursive: Vec<bool>,
+    /// The function calls something advise cannot follow.
+    pub uncertain: Vec<bool>,
     /// Heavy loops per function (indices into its `loops`).
     pub heavy_loops: Vec<Vec<u32>>,
     pub dispatched: Vec<bool>,
@@ -206,6 +208,7 @@ impl<'s> Project<'s> {
             contexts: vec![BTreeSet::new(); n],
             dispatches: Vec::new(),
             recursive: vec![false; n],
+            uncertain: vec![false; n],
             heavy_loops: vec![Vec::new(); n],
             dispatched: vec![false; n],
         };
@@ -863,6 +866,7 @@ impl<'s> Project<'s> {
         if unknown_call {
             e.cpu_weak = None;
         }
+        self.uncertain[f] = unknown_call;
         e
     }
 
@@ -928,12 +932,16 @@ impl<'s> Project<'s> {
         }
     }
 
-    /// I/O-bound only by waiting on other threads or processes.
+    /// I/O-bound only by waiting on other threads or processes, or only by
+    /// cheap disk calls beside calls advise cannot follow (which may be the
+    /// real work).
     pub fn waits_only(&self, t: &Target) -> bool {
         match t {
             Target::Func(f) => {
                 let e = &self.effects[*f];
-                e.io_wait.is_some() && e.io_slow.is_none() && e.io_disk.is_none()
+                let waits = e.io_wait.is_some() && e.io_slow.is_none() && e.io_disk.is_none();
+                let unsure_disk = e.io_slow.is_none() && self.uncertain[*f];
+                waits || unsure_disk
             }
             Target::External(q) => matches!(
                 self.rb.effect(q),
