@@ -119,8 +119,14 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
         let builder = semantic::builder::Builder::new(&text, &lines, rb, &module, is_package);
         builder.build(parsed.parsed.suite())
     };
-    // Deep ASTs are dropped on a big stack: their Drop recurses.
-    stacker::maybe_grow(256 * 1024, 64 * 1024 * 1024, move || drop(parsed));
+    // Dropping an AST recurses through its nesting. A tree deeper than the
+    // walker's limit is dropped on a stack reserved for it (virtual memory,
+    // committed only as used); others where there is room.
+    if summary.truncated_at.is_some() {
+        stacker::grow(1 << 30, move || drop(parsed));
+    } else {
+        stacker::maybe_grow(1 << 20, 64 << 20, move || drop(parsed));
+    }
     Loaded::Ok(FileEntry { path, text, lines }, Box::new(summary), errors)
 }
 
@@ -161,6 +167,13 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             (Some(Loaded::Ok(entry, summary, errors)), _) => {
                 for (s, e, m) in errors {
                     diagnostics.push(meta("GIL000", idx, s, e, m));
+                }
+                if let Some(at) = summary.truncated_at {
+                    let msg = format!(
+                        "code nested more than {} levels deep was not analysed",
+                        semantic::builder::MAX_DEPTH
+                    );
+                    diagnostics.push(meta("GIL003", idx, at, at, msg));
                 }
                 files.push(entry);
                 module_file.push(idx);

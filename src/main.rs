@@ -40,15 +40,16 @@ fn run(cli: Cli) -> Result<u8, String> {
     };
     colored::control::set_override(color);
 
-    if let Some(n) = cli.threads {
-        if n == 0 {
-            return Err("--threads must be at least 1".into());
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .map_err(|e| e.to_string())?;
+    if cli.threads == Some(0) {
+        return Err("--threads must be at least 1".into());
     }
+    // Parsing and walking deeply nested code recurses; give the workers
+    // room (virtual memory, committed only as used).
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.threads.unwrap_or(0))
+        .stack_size(64 << 20)
+        .build_global()
+        .map_err(|e| e.to_string())?;
     let rb =
         Rulebook::load(cli.rules.as_deref()).map_err(|e| format!("invalid rules file: {e}"))?;
     let stdout = std::io::stdout();

@@ -3,7 +3,7 @@
 use crate::rulebook::{Rulebook, KNOWN_RULES};
 
 /// Codes that are always known (file-level problems) besides the rules.
-pub const META_CODES: &[&str] = &["GIL000", "GIL002"];
+pub const META_CODES: &[&str] = &["GIL000", "GIL002", "GIL003"];
 
 #[derive(Debug, Clone, Default)]
 pub struct Selection {

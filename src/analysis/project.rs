@@ -13,6 +13,7 @@ use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSu
 use crate::source::Location;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 pub type FuncId = usize;
 
@@ -57,6 +58,9 @@ pub struct Ev {
     pub alternative: Option<String>,
     /// How many calls away the origin is.
     pub hops: u32,
+    /// Where evidence reached through calls comes from: the function and
+    /// its own (direct) evidence. Shared, so following a chain is O(1).
+    pub origin: Option<Rc<(FuncId, Ev)>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -691,6 +695,7 @@ impl<'s> Project<'s> {
                         io: None,
                         alternative: None,
                         hops: 0,
+                        origin: None,
                     },
                 );
             } else if nested {
@@ -705,6 +710,7 @@ impl<'s> Project<'s> {
                         io: None,
                         alternative: None,
                         hops: 0,
+                        origin: None,
                     },
                 );
             } else {
@@ -718,6 +724,7 @@ impl<'s> Project<'s> {
                         io: None,
                         alternative: None,
                         hops: 0,
+                        origin: None,
                     },
                 );
             }
@@ -741,6 +748,7 @@ impl<'s> Project<'s> {
                     io: None,
                     alternative: None,
                     hops: 0,
+                    origin: None,
                 },
             );
         }
@@ -763,6 +771,7 @@ impl<'s> Project<'s> {
                             io: Some((*kind, *blocking)),
                             alternative: alternative.clone(),
                             hops: 0,
+                            origin: None,
                         };
                         if *blocking && !c.awaited {
                             set(&mut e.blocking, ev.clone());
@@ -786,6 +795,7 @@ impl<'s> Project<'s> {
                             io: None,
                             alternative: None,
                             hops: 0,
+                            origin: None,
                         },
                     ),
                     Some(Effect::Cpu { .. }) if !c.in_handler => set(
@@ -798,6 +808,7 @@ impl<'s> Project<'s> {
                             io: None,
                             alternative: None,
                             hops: 0,
+                            origin: None,
                         },
                     ),
                     _ => {}
@@ -821,6 +832,12 @@ impl<'s> Project<'s> {
                             io: inner.io,
                             alternative: inner.alternative.clone(),
                             hops: inner.hops + 1,
+                            origin: Some(
+                                inner
+                                    .origin
+                                    .clone()
+                                    .unwrap_or_else(|| Rc::new((g, inner.clone()))),
+                            ),
                         })
                     };
                     if !callee.is_async && !c.awaited {
@@ -995,42 +1012,33 @@ impl<'s> Project<'s> {
     }
 
     /// Follow `via` links within one slot to the evidence's origin.
-    pub fn leaf(&self, f: FuncId, ev: &Ev, slot: Slot) -> (FuncId, Ev) {
-        let mut cur_f = f;
-        let mut cur = ev.clone();
-        let mut steps = 0;
-        while let Some(g) = cur.via {
-            steps += 1;
-            if steps > 256 {
-                break;
-            }
-            match slot.get(&self.effects[g]) {
-                Some(n) => {
-                    cur_f = g;
-                    cur = n.clone();
-                }
-                None => break,
-            }
+    pub fn leaf(&self, f: FuncId, ev: &Ev, _slot: Slot) -> (FuncId, Ev) {
+        match &ev.origin {
+            Some(o) => (o.0, o.1.clone()),
+            None => (f, ev.clone()),
         }
-        (cur_f, cur)
     }
 
     /// The helpers between `f` and the origin of `ev`: `["load", "read_config"]`.
-    pub fn chain(&self, f: FuncId, ev: &Ev, slot: Slot) -> Vec<FuncId> {
+    /// Also says whether the chain was cut at `max_chain_length`.
+    pub fn chain(&self, f: FuncId, ev: &Ev, slot: Slot) -> (Vec<FuncId>, bool) {
         let max = self.rb.settings.max_chain_length as usize;
         let mut out = Vec::new();
-        let mut cur = ev.clone();
+        let mut cur = ev;
         while let Some(g) = cur.via {
-            if g == f || out.contains(&g) || out.len() >= max {
+            if g == f || out.contains(&g) {
                 break;
+            }
+            if out.len() >= max {
+                return (out, true);
             }
             out.push(g);
             match slot.get(&self.effects[g]) {
-                Some(n) => cur = n.clone(),
+                Some(n) => cur = n,
                 None => break,
             }
         }
-        out
+        (out, false)
     }
 
     /// The file name of a function's module, for messages.

@@ -44,8 +44,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     let (_, leaf) = p.leaf(g, ev, Slot::Blocking);
                     let (lf, _) = p.leaf(g, ev, Slot::Blocking);
                     let mut parts = vec![format!("`{}()`", callee.qualname)];
-                    for h in p.chain(g, ev, Slot::Blocking) {
+                    let (helpers, cut) = p.chain(g, ev, Slot::Blocking);
+                    for h in helpers {
                         parts.push(format!("`{}()`", p.funcs[h].summary.qualname));
+                    }
+                    if cut {
+                        parts.push("…".to_string());
                     }
                     parts.push(format!(
                         "{} at {}:{}",

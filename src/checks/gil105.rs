@@ -67,8 +67,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             };
             let evidence = p.describe(g, ev, Slot::CpuStrong);
             let mut parts = vec![format!("`{}()`", callee.qualname)];
-            for h in p.chain(g, ev, Slot::CpuStrong) {
+            let (helpers, cut) = p.chain(g, ev, Slot::CpuStrong);
+            for h in helpers {
                 parts.push(format!("`{}()`", p.funcs[h].summary.qualname));
+            }
+            if cut {
+                parts.push("…".to_string());
             }
             let chain = format!(" (called through {})", parts.join(" -> "));
             out.push(cx.diag(

@@ -15,6 +15,67 @@ fn sev_color(s: Severity, text: &str) -> ColoredString {
     }
 }
 
+/// Control characters (a NUL in a broken file) would corrupt a terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Longest stretch of a source line shown around the reported column.
+const WINDOW: usize = 120;
+
+/// The source line to show (tabs widened, control characters replaced, a
+/// long line cut to a window around the column), the blanks before the
+/// caret, and the caret's width.
+fn snippet(
+    line: &str,
+    start: crate::source::Location,
+    end: crate::source::Location,
+) -> (String, String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let col = (start.column.saturating_sub(1) as usize).min(chars.len());
+    let width = if end.row == start.row && end.column > start.column {
+        (end.column - start.column) as usize
+    } else {
+        chars.len().saturating_sub(col).max(1)
+    };
+    let (from, to) = if chars.len() <= WINDOW {
+        (0, chars.len())
+    } else {
+        let from = col.saturating_sub(WINDOW / 3);
+        (from, (from + WINDOW).min(chars.len()))
+    };
+    let render = |c: char| match c {
+        '\t' => "    ".to_string(),
+        c if c.is_control() => char::REPLACEMENT_CHARACTER.to_string(),
+        c => c.to_string(),
+    };
+    let mut shown = String::new();
+    let mut lead = String::new();
+    if from > 0 {
+        shown.push('…');
+        lead.push(' ');
+    }
+    for (i, &c) in chars[from..to].iter().enumerate() {
+        shown.push_str(&render(c));
+        if from + i < col {
+            lead.push_str(if c == '\t' { "    " } else { " " });
+        }
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    let width = width.min(to.saturating_sub(col).max(1));
+    (shown, lead, width)
+}
+
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -32,7 +93,7 @@ pub fn render(o: &Outcome, summary: bool) -> String {
             "{} {} {}",
             sev_color(d.severity, &d.code),
             format!("[{}]", d.name).dimmed(),
-            d.message.bold()
+            printable(&d.message).bold()
         );
         let path = file.path.display().to_string();
         let line = file.lines.line_text(&file.text, d.location.row);
@@ -49,25 +110,13 @@ pub fn render(o: &Outcome, summary: bool) -> String {
         if !line.is_empty() || d.location.row as usize <= file.lines.line_count() {
             let bar = "|".blue().bold();
             let _ = writeln!(out, "{pad} {bar}");
+            let (shown, lead, width) = snippet(line, d.location, d.end_location);
             let _ = writeln!(
                 out,
                 "{} {bar} {}",
                 d.location.row.to_string().blue().bold(),
-                line.replace('\t', "    ")
+                shown
             );
-            let start = d.location.column.saturating_sub(1) as usize;
-            let width = if d.end_location.row == d.location.row
-                && d.end_location.column > d.location.column
-            {
-                (d.end_location.column - d.location.column) as usize
-            } else {
-                line.chars().count().saturating_sub(start).max(1)
-            };
-            let lead: String = line
-                .chars()
-                .take(start)
-                .map(|c| if c == '\t' { "    " } else { " " })
-                .collect();
             let _ = writeln!(
                 out,
                 "{pad} {bar} {}{}",

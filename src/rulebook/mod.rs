@@ -162,6 +162,11 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         &["message"],
     ),
     (
+        "GIL003",
+        include_str!("../../rules/docs/GIL003.md"),
+        &["message"],
+    ),
+    (
         "GIL101",
         include_str!("../../rules/docs/GIL101.md"),
         &["subject", "evidence", "dispatcher", "context"],
@@ -230,6 +235,10 @@ fn parse_file(file: &str, text: &str) -> Result<RulesFile, RulesError> {
             if let Some(rest) = message.strip_prefix(prefix) {
                 message = rest.to_string();
             }
+        }
+        // Hints addressed to programmers of the library, not to users.
+        if let Some(i) = message.find(", set DuplicateKeyPolicy") {
+            message.truncate(i);
         }
         if let Some(rest) = message.strip_prefix("line ") {
             if let Some((_, tail)) = rest.split_once(": ") {

@@ -17,7 +17,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// How deep our own walk descends before giving up on a subtree. The parser
 /// guards its own recursion; this guards ours (see `stacker` below too).
-const MAX_DEPTH: u32 = 2_000;
+pub const MAX_DEPTH: u32 = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
@@ -98,7 +98,8 @@ pub struct Builder<'a> {
     class_attrs: HashMap<String, HashMap<String, Binding>>,
     class_methods: HashMap<String, HashSet<String>>,
     star_import: bool,
-    pub truncated: bool,
+    /// The first place where nesting exceeded [`MAX_DEPTH`].
+    pub truncated: Option<Location>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -206,7 +207,7 @@ impl<'a> Builder<'a> {
             class_attrs: HashMap::default(),
             class_methods: HashMap::default(),
             star_import: false,
-            truncated: false,
+            truncated: None,
         }
     }
 
@@ -263,6 +264,7 @@ impl<'a> Builder<'a> {
             functions: self.funcs,
             classes: self.classes,
             exports,
+            truncated_at: self.truncated,
         }
     }
 
@@ -1270,7 +1272,9 @@ fn collect_targets<'a>(
 impl<'a> Visitor<'a> for Builder<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if self.depth > MAX_DEPTH {
-            self.truncated = true;
+            if self.truncated.is_none() {
+                self.truncated = Some(self.loc(stmt.range().start()));
+            }
             return;
         }
         self.depth += 1;
@@ -1280,7 +1284,9 @@ impl<'a> Visitor<'a> for Builder<'a> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         if self.depth > MAX_DEPTH {
-            self.truncated = true;
+            if self.truncated.is_none() {
+                self.truncated = Some(self.loc(expr.range().start()));
+            }
             return;
         }
         self.depth += 1;

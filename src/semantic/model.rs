@@ -133,4 +133,6 @@ pub struct ModuleSummary {
     /// Module-level names bound by import or to a typed object, for
     /// resolving `from thismodule import name` in other modules.
     pub exports: HashMap<String, Binding>,
+    /// Where code nested deeper than the walker's limit was skipped.
+    pub truncated_at: Option<Location>,
 }
