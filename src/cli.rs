@@ -70,4 +70,9 @@ pub struct Cli {
     /// Worker threads for the per-file stages (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Only read and parse the files, then print how many files and bytes
+    /// (for bench/compare.sh: the parser's throughput is the floor).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }

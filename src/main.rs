@@ -64,6 +64,11 @@ fn run(cli: Cli) -> Result<u8, String> {
         let _ = out.write_all(report::list_rules(&rb).as_bytes());
         return Ok(0);
     }
+    if cli.parse_only {
+        let (files, bytes) = advise::parse_only(&cli.paths);
+        let _ = writeln!(out, "{files} files, {bytes} bytes parsed");
+        return Ok(0);
+    }
     for s in cli.select.iter().flatten().chain(cli.ignore.iter()) {
         select::validate(s)?;
     }

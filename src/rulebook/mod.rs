@@ -282,6 +282,16 @@ impl Rulebook {
         Ok(rb)
     }
 
+    /// The default with a user rules text layered over it (`name` is used
+    /// in errors). The fuzzer and editors use this; files go through
+    /// [`Rulebook::load`].
+    pub fn with_user_text(name: &str, text: &str) -> Result<Rulebook, RulesError> {
+        let mut rb = Self::default_rules()?;
+        let file = parse_file(name, text)?;
+        rb.layer(name, file, false)?;
+        Ok(rb)
+    }
+
     /// The default with a user file layered over it.
     pub fn load(user: Option<&Path>) -> Result<Rulebook, RulesError> {
         let mut rb = Self::default_rules()?;
