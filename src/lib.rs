@@ -152,7 +152,9 @@ pub fn parse_only(paths: &[PathBuf]) -> (usize, usize) {
 
 /// Analyse the paths with the rulebook.
 pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
+    let timer = Timer::new();
     let inputs = discover::discover(&opts.paths);
+    timer.lap("discover");
     let loaded: Vec<(PathBuf, Option<Loaded>, Option<String>)> = inputs
         .into_par_iter()
         .map(|input| match input {
@@ -160,6 +162,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             discover::Input::Error(p, why) => (p, None, Some(why)),
         })
         .collect();
+    timer.lap("read, parse, summarise (parallel)");
     let mut files = Vec::new();
     let mut summaries: Vec<Box<ModuleSummary>> = Vec::new();
     let mut module_file = Vec::new();
@@ -225,9 +228,11 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         .map(|&i| file_label(&files[i].path))
         .collect();
     let project = Project::build(rb, modules, labels);
+    timer.lap("project (call graph, effects, contexts)");
     let enabled = |code: &str| opts.selection.enabled(rb, code);
     diagnostics.retain(|d| enabled(&d.code));
     diagnostics.extend(checks::run(&project, &module_file, &enabled));
+    timer.lap("checks");
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
 
@@ -251,10 +256,37 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         });
     }
     hotspots.sort_by(|a, b| (a.file, a.line, &a.function).cmp(&(b.file, b.line, &b.function)));
+    timer.lap("hotspots");
     Outcome {
         files,
         diagnostics,
         hotspots,
+    }
+}
+
+/// Stage timings on stderr when `ADVISE_TIMING` is set, for profiling.
+struct Timer {
+    on: bool,
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            on: std::env::var_os("ADVISE_TIMING").is_some(),
+            last: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, stage: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {:>8.1} ms  {stage}",
+                (now - self.last.get()).as_secs_f64() * 1e3
+            );
+            self.last.set(now);
+        }
     }
 }
 
