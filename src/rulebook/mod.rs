@@ -255,8 +255,14 @@ fn parse_file(file: &str, text: &str) -> Result<RulesFile, RulesError> {
 }
 
 impl Rulebook {
-    /// The embedded default rulebook.
+    /// The embedded default rulebook (parsed once per process).
     pub fn default_rules() -> Result<Rulebook, RulesError> {
+        static DEFAULT: std::sync::OnceLock<Result<Rulebook, RulesError>> =
+            std::sync::OnceLock::new();
+        DEFAULT.get_or_init(Self::parse_default).clone()
+    }
+
+    fn parse_default() -> Result<Rulebook, RulesError> {
         let file = parse_file("<default rules>", DEFAULT_RULES)?;
         let mut rb = Rulebook {
             settings: Settings {
