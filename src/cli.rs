@@ -99,8 +99,8 @@ pub struct Cli {
     #[arg(long, value_delimiter = ',', value_name = "CODE")]
     pub ignore: Vec<String>,
 
-    /// Globs of files and directories to skip, replacing the configured and
-    /// default ones (comma-separated or repeated).
+    /// Globs of files and directories to skip, replacing the `exclude` of
+    /// the configuration and the defaults (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     pub exclude: Option<Vec<String>>,
 
