@@ -22,7 +22,7 @@ export PRE_COMMIT_HOME="$work/pre-commit-home"
 # A hook run inside GitHub Actions would switch the output format.
 unset GITHUB_ACTIONS ADVISE_OUTPUT_FORMAT
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
 step "tools: maturin and pre-commit from PyPI"
@@ -113,4 +113,4 @@ cat "$work/pass.txt"
 grep -q "Passed" "$work/pass.txt" || fail "pre-commit did not report the hook as Passed"
 
 cd "$repo"
-printf '\necosystem: pip, maturin and pre-commit routes passed\n'
+printf '\necosystem: pip, maturin and pre-commit routes passed [%s]\n' "$(date -u +%H:%M:%S)"

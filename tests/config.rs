@@ -589,3 +589,24 @@ fn stdin_is_configured_and_reported_under_its_filename() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("standard input"));
 }
+
+#[test]
+fn the_readme_configuration_example_is_valid() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme.find("## Configuration").expect("section")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    assert!(block.contains("[tool.advise]"));
+    let d = project("readme");
+    write(&d, &[("pyproject.toml", block), ("m.py", CPU_IN_THREADS)]);
+    let o = json_in(&d, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    // select = GIL1 with tests/* ignoring GIL104, build excluded, GIL101 kept.
+    assert_eq!(
+        files(&o),
+        ["a.py", "gen/c.py", "m.py", "sub/b.py"],
+        "{:?}",
+        diagnostics(&o)
+    );
+}
