@@ -1,8 +1,11 @@
 //! Finding the Python files to analyse.
 
+use crate::config::{absolute, Resolver};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Directories never walked into (files named explicitly are still analysed).
+/// Names never walked into unless a configuration's `exclude` replaces them
+/// (files named explicitly are still analysed, unless `--force-exclude`).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".git",
     ".hg",
@@ -39,14 +42,23 @@ fn is_python(path: &Path) -> bool {
 }
 
 /// Expand the command-line paths into files, sorted and deduplicated.
-pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
+/// Walked entries are skipped when the settings governing them exclude them;
+/// paths named explicitly only with `force_exclude`. A configuration error
+/// met on the way is left in `resolver.deferred`.
+pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool) -> Vec<Input> {
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path);
+        if force_exclude && meta.is_ok() {
+            let settings = resolver.settings_or_defer(path, false);
+            if settings.is_excluded_with_ancestors(&absolute(&resolver.cwd, path)) {
+                continue;
+            }
+        }
         match meta {
             Err(e) => out.push(Input::Error(path.clone(), io_reason(&e))),
             Ok(m) if m.is_file() => out.push(Input::File(path.clone())),
-            Ok(m) if m.is_dir() => walk(path, &mut out),
+            Ok(m) if m.is_dir() => walk(path, resolver, &mut out),
             Ok(_) => out.push(Input::Error(
                 path.clone(),
                 "not a regular file or directory".into(),
@@ -76,8 +88,9 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn walk(root: &Path, out: &mut Vec<Input>) {
+fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
     let mut builder = ignore::WalkBuilder::new(root);
+    let resolver = resolver.clone();
     builder
         .hidden(false)
         .git_ignore(true)
@@ -85,13 +98,15 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
         .git_exclude(true)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
             }
-            let name = e.file_name().to_string_lossy();
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && DEFAULT_EXCLUDES.contains(&name.as_ref()))
+            let Some(parent) = e.path().parent() else {
+                return true;
+            };
+            let settings = resolver.settings_or_defer(parent, true);
+            !settings.is_excluded(&absolute(&resolver.cwd, e.path()))
         });
     for entry in builder.build() {
         match entry {

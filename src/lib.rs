@@ -7,8 +7,10 @@
 pub mod analysis;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod noqa;
 pub mod report;
 pub mod rulebook;
 pub mod select;
@@ -16,22 +18,31 @@ pub mod semantic;
 pub mod source;
 
 use analysis::project::{Project, Workload};
+use config::{ConfigError, Resolver, Settings, Target};
 use diagnostic::Diagnostic;
 use rayon::prelude::*;
 use rulebook::{ContextKind, Recommendation, Rulebook, Severity};
 use semantic::ModuleSummary;
 use source::{LineIndex, Location};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// One analysed (or unanalysable) file.
 #[derive(Debug)]
 pub struct FileEntry {
-    /// The path as given or walked.
+    /// The path as given or walked (for standard input, the
+    /// `--stdin-filename`, or `-`).
     pub path: PathBuf,
     pub text: String,
     pub lines: LineIndex,
+    /// The settings of the configuration governing the file.
+    pub settings: Arc<Settings>,
+    /// The rules reported in this file.
+    pub selection: select::Selection,
+    /// Its suppression comments.
+    pub noqa: noqa::Directives,
 }
 
 /// A function worth knowing about: dispatched, or not light.
@@ -53,11 +64,87 @@ pub struct Outcome {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub hotspots: Vec<Hotspot>,
+    /// Problems that do not stop the run (malformed suppression comments,
+    /// settings a nested configuration cannot change), for standard error.
+    pub warnings: Vec<String>,
+}
+
+/// Standard input analysed as one file.
+#[derive(Debug, Clone)]
+pub struct StdinInput {
+    /// The name it is reported under and configured by.
+    pub name: PathBuf,
+    pub bytes: Vec<u8>,
 }
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
-    pub selection: select::Selection,
+    /// Analyse standard input instead of `paths`.
+    pub stdin: Option<StdinInput>,
+    pub resolver: Arc<Resolver>,
+    /// Apply `exclude` to paths named explicitly too.
+    pub force_exclude: bool,
+    /// The CPython the code runs on (`target`, from the run's settings).
+    pub target: Target,
+}
+
+/// What to analyse, each input with the settings governing it.
+pub struct Inputs {
+    items: Vec<(Input, Arc<Settings>)>,
+}
+
+enum Input {
+    Path(PathBuf),
+    Stdin(StdinInput),
+    Error(PathBuf, String),
+}
+
+impl Inputs {
+    /// The settings of every input, in order.
+    pub fn settings(&self) -> Vec<Arc<Settings>> {
+        self.items.iter().map(|(_, s)| s.clone()).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Find the inputs and the configuration governing each. A configuration
+/// file that is malformed is an error.
+pub fn discover(opts: &Options) -> Result<Inputs, ConfigError> {
+    let resolver = &opts.resolver;
+    let mut items = Vec::new();
+    if let Some(stdin) = &opts.stdin {
+        let settings = resolver.settings_for(&stdin.name, false)?;
+        let abs = config::absolute(&resolver.cwd, &stdin.name);
+        if !(opts.force_exclude && settings.is_excluded_with_ancestors(&abs)) {
+            items.push((Input::Stdin(stdin.clone()), settings));
+        }
+        return Ok(Inputs { items });
+    }
+    let found = discover::discover(&opts.paths, resolver, opts.force_exclude);
+    if let Some(e) = resolver
+        .deferred
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        return Err(e);
+    }
+    for input in found {
+        let (input, path) = match input {
+            discover::Input::File(p) => (Input::Path(p.clone()), p),
+            discover::Input::Error(p, why) => (Input::Error(p.clone(), why), p),
+        };
+        let settings = resolver.settings_for(&path, false)?;
+        items.push((input, settings));
+    }
+    Ok(Inputs { items })
 }
 
 /// A file's fate in the per-file stage.
@@ -70,18 +157,35 @@ enum Loaded {
     Failed(FileEntry, String, Location),
 }
 
-fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
-    let empty = |path: PathBuf| FileEntry {
+fn entry(path: PathBuf, text: String, settings: Arc<Settings>, cwd: &std::path::Path) -> FileEntry {
+    let selection = settings.selection(&config::absolute(cwd, &path));
+    FileEntry {
+        lines: LineIndex::new(&text),
         path,
-        text: String::new(),
-        lines: LineIndex::new(""),
-    };
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            let msg = format!("cannot read file: {}", discover::io_reason(&e));
-            return Loaded::Failed(empty(path), msg, Location { row: 1, column: 1 });
-        }
+        text,
+        settings,
+        selection,
+        noqa: noqa::Directives::default(),
+    }
+}
+
+fn load_one(
+    path: PathBuf,
+    given: Option<Vec<u8>>,
+    settings: Arc<Settings>,
+    cwd: &std::path::Path,
+    rb: &Rulebook,
+) -> Loaded {
+    let empty = |path: PathBuf| entry(path, String::new(), settings.clone(), cwd);
+    let bytes = match given {
+        Some(bytes) => bytes,
+        None => match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                let msg = format!("cannot read file: {}", discover::io_reason(&e));
+                return Loaded::Failed(empty(path), msg, Location { row: 1, column: 1 });
+            }
+        },
     };
     let text = match source::decode(bytes) {
         Ok(t) => t,
@@ -105,20 +209,22 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
             return Loaded::Failed(empty(path), m, Location { row: 1, column: 1 })
         }
     };
-    let lines = LineIndex::new(&text);
+    let mut file = entry(path, text, settings.clone(), cwd);
+    let (path, text, lines) = (&file.path, &file.text, &file.lines);
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
-    let (module, is_package) = discover::module_name(&path);
-    let parsed = source::parse(&text, is_stub);
+    let (module, is_package) = discover::module_name(path);
+    let parsed = source::parse(text, is_stub);
     let mut errors = Vec::new();
     for e in parsed.parsed.errors().iter().take(10) {
-        let start = lines.location(&text, e.location.start());
-        let end = lines.location(&text, e.location.end());
+        let start = lines.location(text, e.location.start());
+        let end = lines.location(text, e.location.end());
         errors.push((start, end, format!("SyntaxError: {}", e.error)));
     }
     let summary = {
-        let builder = semantic::builder::Builder::new(&text, &lines, rb, &module, is_package);
+        let builder = semantic::builder::Builder::new(text, lines, rb, &module, is_package);
         builder.build(parsed.parsed.suite())
     };
+    let directives = noqa::extract(text, lines, parsed.parsed.tokens());
     // Dropping an AST recurses through its nesting. A tree deeper than the
     // walker's limit is dropped on a stack reserved for it (virtual memory,
     // committed only as used); others where there is room.
@@ -127,18 +233,20 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
     } else {
         stacker::maybe_grow(1 << 20, 64 << 20, move || drop(parsed));
     }
-    Loaded::Ok(FileEntry { path, text, lines }, Box::new(summary), errors)
+    file.noqa = directives;
+    Loaded::Ok(file, Box::new(summary), errors)
 }
 
 /// Read and parse every file and nothing else: the floor under
 /// [`analyse`]'s cost. Returns the number of files and bytes.
-pub fn parse_only(paths: &[PathBuf]) -> (usize, usize) {
-    let inputs = discover::discover(paths);
+pub fn parse_only(inputs: &Inputs) -> (usize, usize) {
     inputs
-        .into_par_iter()
-        .filter_map(|i| match i {
-            discover::Input::File(p) => std::fs::read(&p).ok(),
-            discover::Input::Error(..) => None,
+        .items
+        .par_iter()
+        .filter_map(|(i, _)| match i {
+            Input::Path(p) => std::fs::read(p).ok(),
+            Input::Stdin(s) => Some(s.bytes.clone()),
+            Input::Error(..) => None,
         })
         .filter_map(|b| source::decode(b).ok())
         .map(|text| {
@@ -150,16 +258,32 @@ pub fn parse_only(paths: &[PathBuf]) -> (usize, usize) {
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
-/// Analyse the paths with the rulebook.
-pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
+/// Find the inputs, then analyse them with the rulebook.
+pub fn analyse(opts: &Options, rb: &Rulebook) -> Result<Outcome, ConfigError> {
     let timer = Timer::new();
-    let inputs = discover::discover(&opts.paths);
-    timer.lap("discover");
-    let loaded: Vec<(PathBuf, Option<Loaded>, Option<String>)> = inputs
+    let inputs = discover(opts)?;
+    timer.lap("discover and configure");
+    Ok(analyse_inputs(inputs, opts, rb))
+}
+
+/// Analyse inputs found by [`discover`] with the rulebook.
+pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome {
+    let timer = Timer::new();
+    let cwd = &opts.resolver.cwd;
+    type Done = (PathBuf, Arc<Settings>, Option<Loaded>, Option<String>);
+    let loaded: Vec<Done> = inputs
+        .items
         .into_par_iter()
-        .map(|input| match input {
-            discover::Input::File(p) => (p.clone(), Some(load_one(p, rb)), None),
-            discover::Input::Error(p, why) => (p, None, Some(why)),
+        .map(|(input, settings)| match input {
+            Input::Path(p) => {
+                let l = load_one(p.clone(), None, settings.clone(), cwd, rb);
+                (p, settings, Some(l), None)
+            }
+            Input::Stdin(s) => {
+                let l = load_one(s.name.clone(), Some(s.bytes), settings.clone(), cwd, rb);
+                (s.name, settings, Some(l), None)
+            }
+            Input::Error(p, why) => (p, settings, None, Some(why)),
         })
         .collect();
     timer.lap("read, parse, summarise (parallel)");
@@ -184,7 +308,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             fix_title: rule.fix_title.clone(),
         }
     };
-    for (path, loaded, err) in loaded {
+    for (path, settings, loaded, err) in loaded {
         let idx = files.len();
         match (loaded, err) {
             (Some(Loaded::Ok(entry, summary, errors)), _) => {
@@ -214,11 +338,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             (None, why) => {
                 let at = Location { row: 1, column: 1 };
                 diagnostics.push(meta("GIL002", idx, at, at, why.unwrap_or_default()));
-                files.push(FileEntry {
-                    path,
-                    text: String::new(),
-                    lines: LineIndex::new(""),
-                });
+                files.push(entry(path, String::new(), settings, cwd));
             }
         }
     }
@@ -229,12 +349,34 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         .collect();
     let project = Project::build(rb, modules, labels);
     timer.lap("project (call graph, effects, contexts)");
-    let enabled = |code: &str| opts.selection.enabled(rb, code);
-    diagnostics.retain(|d| enabled(&d.code));
+    // A check runs when any file reports its rule; each file keeps only the
+    // rules its own settings select.
+    let mut selections: Vec<&select::Selection> = Vec::new();
+    for f in &files {
+        if !selections.contains(&&f.selection) {
+            selections.push(&f.selection);
+        }
+    }
+    let enabled = |code: &str| selections.iter().any(|s| s.enabled(rb, code));
     diagnostics.extend(checks::run(&project, &module_file, &enabled));
+    diagnostics.retain(|d| files[d.file].selection.enabled(rb, &d.code));
     timer.lap("checks");
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    let mut diagnostics = noqa::apply(diagnostics, &files, rb);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let mut warnings = Vec::new();
+    for f in &files {
+        for (at, why) in &f.noqa.warnings {
+            warnings.push(format!(
+                "{}:{}:{}: {why}",
+                f.path.display(),
+                at.row,
+                at.column
+            ));
+        }
+    }
 
     let mut hotspots = Vec::new();
     for (f, node) in project.funcs.iter().enumerate() {
@@ -261,6 +403,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         files,
         diagnostics,
         hotspots,
+        warnings,
     }
 }
 
@@ -308,4 +451,47 @@ impl Outcome {
     pub fn count(&self, s: Severity) -> usize {
         self.diagnostics.iter().filter(|d| d.severity == s).count()
     }
+
+    /// Does a diagnostic reach the `fail-on` severity of its file?
+    pub fn fails(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity >= self.files[d.file].settings.fail_on)
+    }
+}
+
+/// The rules file and target of a run, with a warning for each
+/// configuration among the inputs that asks for different ones (one
+/// analysis of all the files shares them).
+pub fn run_settings(
+    opts: &Options,
+    inputs: &Inputs,
+) -> Result<(Arc<Settings>, Vec<String>), ConfigError> {
+    let all = inputs.settings();
+    let run = opts.resolver.run_settings(&all)?;
+    let cwd = &opts.resolver.cwd;
+    let mut warnings = Vec::new();
+    let mut seen: Vec<&Arc<Settings>> = Vec::new();
+    for s in &all {
+        if seen.iter().any(|x| Arc::ptr_eq(x, s)) {
+            continue;
+        }
+        seen.push(s);
+        let Some(path) = &s.config else { continue };
+        let run_name = run.config.as_ref().map_or("the defaults".to_string(), |p| {
+            format!("`{}`", config::display_path(cwd, p))
+        });
+        for (key, differs) in [
+            ("rules", s.rules.is_some() && s.rules != run.rules),
+            ("target", s.target.is_some() && s.target != run.target),
+        ] {
+            if differs {
+                warnings.push(format!(
+                    "{}: `{key}` applies to the whole run and is taken from {run_name} (the configuration of the current directory, or `--config`); this file's value is not used",
+                    config::display_path(cwd, path)
+                ));
+            }
+        }
+    }
+    Ok((run, warnings))
 }

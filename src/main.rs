@@ -1,12 +1,17 @@
-//! The `advise` binary: parse the command line, run the library, map the
-//! outcome to an exit code (0 clean, 1 findings, 2 usage or config error).
+//! The `advise` binary: parse the command line, read the configuration, run
+//! the library, map the outcome to an exit code (0 clean, 1 findings at or
+//! above `fail-on`, 2 usage or configuration error).
 
-use advise::cli::{Cli, Color, Format};
-use advise::rulebook::Rulebook;
-use advise::{report, select, Options};
+use advise::cli::{Cli, Color, FailOn, OutputFormat, Summary};
+use advise::config::{self, Overrides, Resolver};
+use advise::rulebook::{Rulebook, Severity};
+use advise::select::{self, Layer};
+use advise::{report, Options, StdinInput};
 use clap::Parser;
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 // The analysis allocates many small strings and maps; mimalloc handles
 // that far better than the system allocator (as ruff does).
@@ -34,12 +39,66 @@ fn main() -> ExitCode {
     }
 }
 
+fn warn(msg: &str) {
+    eprintln!(
+        "{}: {msg}",
+        colored::Colorize::bold(colored::Colorize::yellow("warning"))
+    );
+}
+
+/// The format asked for: the flag, else `ADVISE_OUTPUT_FORMAT` (both read
+/// by clap), else `github` inside GitHub Actions, else `full`.
+fn output_format(cli: &Cli) -> OutputFormat {
+    cli.output_format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            OutputFormat::Github
+        } else {
+            OutputFormat::Full
+        }
+    })
+}
+
+/// Standard input, when the command line asks for it (`-`, or
+/// `--stdin-filename`, as in ruff).
+fn stdin_input(cli: &Cli) -> Result<Option<StdinInput>, String> {
+    let dash = Path::new("-");
+    let has_dash = cli.paths.iter().any(|p| p == dash);
+    if cli.stdin_filename.is_none() && !has_dash {
+        return Ok(None);
+    }
+    if cli.stdin_filename.is_none() && cli.paths.len() > 1 {
+        return Err("`-` (standard input) cannot be combined with other paths".into());
+    }
+    if cli.stdin_filename.is_some() {
+        for p in cli
+            .paths
+            .iter()
+            .filter(|p| *p != dash && *p != Path::new("."))
+        {
+            warn(&format!(
+                "ignoring `{}`: --stdin-filename analyses standard input",
+                p.display()
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(Some(StdinInput {
+        name: cli.stdin_filename.clone().unwrap_or_else(|| "-".into()),
+        bytes,
+    }))
+}
+
 fn run(cli: Cli) -> Result<u8, String> {
+    let to_file = cli.output_file.is_some();
     let color = match cli.color {
-        Color::Always => true,
+        Color::Always => !to_file,
         Color::Never => false,
         Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }
     };
@@ -55,54 +114,123 @@ fn run(cli: Cli) -> Result<u8, String> {
         .stack_size(64 << 20)
         .build_global()
         .map_err(|e| e.to_string())?;
-    let rb =
-        Rulebook::load(cli.rules.as_deref()).map_err(|e| format!("invalid rules file: {e}"))?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if let Some(code) = &cli.explain {
-        let text = report::explain(&rb, code)
-            .ok_or_else(|| format!("unknown rule code `{code}` (see `advise --list-rules`)"))?;
+    if cli.explain.is_some() || cli.list_rules {
+        let rules: Vec<&Path> = cli.rules.iter().map(PathBuf::as_path).collect();
+        let rb = Rulebook::load(&rules).map_err(|e| format!("invalid rules file: {e}"))?;
+        let text = match &cli.explain {
+            Some(code) => report::explain(&rb, code)
+                .ok_or_else(|| format!("unknown rule code `{code}` (see `advise --list-rules`)"))?,
+            None => report::list_rules(&rb),
+        };
+        let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         return Ok(0);
     }
-    if cli.list_rules {
-        let _ = out.write_all(report::list_rules(&rb).as_bytes());
-        return Ok(0);
-    }
-    if cli.parse_only {
-        let (files, bytes) = advise::parse_only(&cli.paths);
-        let _ = writeln!(out, "{files} files, {bytes} bytes parsed");
-        return Ok(0);
-    }
-    for s in cli.select.iter().flatten().chain(cli.ignore.iter()) {
+    for s in cli
+        .select
+        .iter()
+        .flatten()
+        .chain(cli.extend_select.iter())
+        .chain(cli.ignore.iter())
+    {
         select::validate(s)?;
     }
-    let opts = Options {
-        paths: cli.paths.clone(),
-        selection: select::Selection {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let overrides = Overrides {
+        layer: Layer {
             select: cli.select.clone(),
+            extend_select: cli.extend_select.clone(),
             ignore: cli.ignore.clone(),
         },
+        exclude: cli.exclude.clone(),
+        extend_exclude: cli.extend_exclude.clone(),
+        fail_on: cli.fail_on.map(|f| match f {
+            FailOn::Info => Severity::Info,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        }),
     };
-    let outcome = advise::analyse(&opts, &rb);
-    let rendered = match cli.format {
-        Format::Json => report::json::render(&outcome),
-        Format::Text => {
-            let summary = match cli.summary {
-                advise::cli::Summary::Always => true,
-                advise::cli::Summary::Never => false,
-                advise::cli::Summary::Auto => outcome.files.len() <= 50,
-            };
-            report::text::render(&outcome, summary)
+    let resolver = Resolver::new(cwd.clone(), overrides, cli.config.as_deref(), cli.isolated)
+        .map_err(|e| e.to_string())?;
+    let stdin = stdin_input(&cli)?;
+    let mut opts = Options {
+        paths: cli.paths.clone(),
+        stdin,
+        resolver: Arc::new(resolver),
+        force_exclude: cli.force_exclude,
+        target: config::Target::default(),
+    };
+    let inputs = advise::discover(&opts).map_err(|e| e.to_string())?;
+    if cli.parse_only {
+        let (files, bytes) = advise::parse_only(&inputs);
+        println!("{files} files, {bytes} bytes parsed");
+        return Ok(0);
+    }
+    let (run_settings, warnings) =
+        advise::run_settings(&opts, &inputs).map_err(|e| e.to_string())?;
+    opts.target = run_settings.target.unwrap_or_default();
+    // Rules files are named relative to the current directory, as the user
+    // wrote them; the configuration's is resolved against its own file.
+    let mut rules: Vec<PathBuf> = Vec::new();
+    if let Some(p) = &run_settings.rules {
+        rules.push(config::display_path(&cwd, p).into());
+    }
+    if let Some(p) = &cli.rules {
+        rules.push(p.clone());
+    }
+    let rules: Vec<&Path> = rules.iter().map(PathBuf::as_path).collect();
+    let rb = Rulebook::load(&rules).map_err(|e| format!("invalid rules file: {e}"))?;
+
+    let outcome = advise::analyse_inputs(inputs, &opts, &rb);
+    for w in warnings.iter().chain(outcome.warnings.iter()) {
+        warn(w);
+    }
+    let format = output_format(&cli);
+    let rendered = if cli.statistics {
+        match format {
+            OutputFormat::Json | OutputFormat::JsonLines => {
+                report::statistics::render_json(&outcome)
+            }
+            _ => report::statistics::render_text(&outcome),
+        }
+    } else {
+        match format {
+            OutputFormat::Full => {
+                let summary = match cli.summary {
+                    Summary::Always => true,
+                    Summary::Never => false,
+                    Summary::Auto => outcome.files.len() <= 50,
+                };
+                report::text::render(&outcome, summary)
+            }
+            OutputFormat::Concise => report::concise::render(&outcome),
+            OutputFormat::Json => report::json::render(&outcome),
+            OutputFormat::JsonLines => report::json::render_lines(&outcome),
+            OutputFormat::Sarif => report::sarif::render(&outcome, &rb, &cwd),
+            OutputFormat::Github => report::github::render(&outcome, &cwd),
         }
     };
-    if out
-        .write_all(rendered.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
-        // A closed pipe (`advise | head`) is not an error of ours.
-        return Ok(if outcome.diagnostics.is_empty() { 0 } else { 1 });
+    let code = if cli.exit_zero || !outcome.fails() {
+        0
+    } else {
+        1
+    };
+    match &cli.output_file {
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            }
+            std::fs::write(path, rendered.as_bytes())
+                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            // A closed pipe (`advise | head`) is not an error of ours.
+            let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+        }
     }
-    Ok(if outcome.diagnostics.is_empty() { 0 } else { 1 })
+    Ok(code)
 }

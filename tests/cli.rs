@@ -7,6 +7,8 @@ fn advise(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_advise"))
         .args(args)
         .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("ADVISE_OUTPUT_FORMAT")
         .output()
         .expect("run advise")
 }
@@ -65,6 +67,8 @@ fn color_flag_and_no_color_env() {
     let o = Command::new(env!("CARGO_BIN_EXE_advise"))
         .args(["--color", "auto", "fixtures/example"])
         .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("ADVISE_OUTPUT_FORMAT")
         .output()
         .unwrap();
     assert!(!stdout(&o).contains("\u{1b}["));
@@ -204,6 +208,7 @@ fn explain_shows_the_four_headings_for_every_rule() {
 fn default_path_is_the_current_directory() {
     let o = Command::new(env!("CARGO_BIN_EXE_advise"))
         .args(["--format", "json"])
+        .env_remove("ADVISE_OUTPUT_FORMAT")
         .current_dir("fixtures/example")
         .output()
         .unwrap();

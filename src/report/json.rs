@@ -1,5 +1,7 @@
-//! `--format json`: one object, in a shape later versions only extend.
+//! `--output-format json`: one object, in a shape later versions only
+//! extend; `json-lines`: one diagnostic object per line.
 
+use crate::diagnostic::Diagnostic;
 use crate::{Outcome, VERSION};
 use serde::Serialize;
 
@@ -49,33 +51,45 @@ struct JsonOutput<'a> {
     hotspots: Vec<JsonHotspot<'a>>,
 }
 
+fn diagnostic<'a>(o: &Outcome, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        code: &d.code,
+        name: &d.name,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        filename: o.files[d.file].path.display().to_string(),
+        location: Loc {
+            row: d.location.row,
+            column: d.location.column,
+        },
+        end_location: Loc {
+            row: d.end_location.row,
+            column: d.end_location.column,
+        },
+        function: d.function.as_deref(),
+        subject: d.subject.as_deref(),
+        recommendation: d.recommendation.as_str(),
+        fix_title: &d.fix_title,
+    }
+}
+
+/// One diagnostic object per line, in the shape of `json`'s diagnostics.
+pub fn render_lines(o: &Outcome) -> String {
+    let mut out = String::new();
+    for d in &o.diagnostics {
+        if let Ok(line) = serde_json::to_string(&diagnostic(o, d)) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 pub fn render(o: &Outcome) -> String {
     let name = |i: usize| o.files[i].path.display().to_string();
     let out = JsonOutput {
         advise_version: VERSION,
-        diagnostics: o
-            .diagnostics
-            .iter()
-            .map(|d| JsonDiagnostic {
-                code: &d.code,
-                name: &d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                filename: name(d.file),
-                location: Loc {
-                    row: d.location.row,
-                    column: d.location.column,
-                },
-                end_location: Loc {
-                    row: d.end_location.row,
-                    column: d.end_location.column,
-                },
-                function: d.function.as_deref(),
-                subject: d.subject.as_deref(),
-                recommendation: d.recommendation.as_str(),
-                fix_title: &d.fix_title,
-            })
-            .collect(),
+        diagnostics: o.diagnostics.iter().map(|d| diagnostic(o, d)).collect(),
         hotspots: o
             .hotspots
             .iter()

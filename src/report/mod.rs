@@ -1,9 +1,28 @@
 //! Output formats, and the `--explain` / `--list-rules` texts.
 
+pub mod concise;
+pub mod github;
 pub mod json;
+pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 use crate::rulebook::Rulebook;
+use std::path::Path;
+
+/// A path for CI annotations: relative to `cwd` (with `/`) when below it,
+/// else as given.
+pub fn relative_path(cwd: &Path, path: &Path) -> String {
+    let abs = crate::config::absolute(cwd, path);
+    match abs.strip_prefix(cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() && path.as_os_str() != "-" => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => path.display().to_string(),
+    }
+}
 
 /// The doc of a rule, headed by its code, name and defaults.
 pub fn explain(rb: &Rulebook, code: &str) -> Option<String> {

@@ -7,7 +7,7 @@ use crate::{Hotspot, Outcome};
 use colored::{ColoredString, Colorize};
 use std::fmt::Write;
 
-fn sev_color(s: Severity, text: &str) -> ColoredString {
+pub(crate) fn sev_color(s: Severity, text: &str) -> ColoredString {
     match s {
         Severity::Error => text.red().bold(),
         Severity::Warning => text.yellow().bold(),
@@ -130,6 +130,16 @@ pub fn render(o: &Outcome, summary: bool) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&footer(o));
+    if summary {
+        render_summary(o, &mut out);
+    }
+    out
+}
+
+/// `All checks passed!` or `Found 3 diagnostics (1 error, 2 warnings).`
+pub fn footer(o: &Outcome) -> String {
+    let mut out = String::new();
     let n = o.diagnostics.len();
     if n == 0 {
         let _ = writeln!(out, "{}", "All checks passed!".green().bold());
@@ -155,9 +165,6 @@ pub fn render(o: &Outcome, summary: bool) -> String {
             plural(n, "diagnostic"),
             parts.join(", ")
         );
-    }
-    if summary {
-        render_summary(o, &mut out);
     }
     out
 }

@@ -157,6 +157,11 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         &["message"],
     ),
     (
+        "GIL001",
+        include_str!("../../rules/docs/GIL001.md"),
+        &["directive", "detail"],
+    ),
+    (
         "GIL002",
         include_str!("../../rules/docs/GIL002.md"),
         &["message"],
@@ -298,10 +303,11 @@ impl Rulebook {
         Ok(rb)
     }
 
-    /// The default with a user file layered over it.
-    pub fn load(user: Option<&Path>) -> Result<Rulebook, RulesError> {
+    /// The default with user files layered over it, in order (the
+    /// configuration's `rules`, then `--rules`).
+    pub fn load(user: &[&Path]) -> Result<Rulebook, RulesError> {
         let mut rb = Self::default_rules()?;
-        if let Some(path) = user {
+        for path in user {
             let name = path.display().to_string();
             let bytes = std::fs::read(path).map_err(|e| RulesError {
                 file: name.clone(),
