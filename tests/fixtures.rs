@@ -1,6 +1,10 @@
 //! The fixture harness: every directory under `fixtures/` is analysed as one
 //! project by the real binary, and every file must yield exactly the
 //! diagnostics its `# expect: CODE[, CODE]` comments declare, on those lines.
+//!
+//! Each directory runs with `--select ALL`; a directory named after a rule
+//! also selects that code exactly, so a rule that is off by default (GIL204)
+//! is exercised in its own directory and stays silent in the others.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -46,8 +50,14 @@ fn expected(dir: &Path) -> BTreeSet<(String, u32, String)> {
 }
 
 fn actual(dir: &Path) -> BTreeSet<(String, u32, String)> {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let select = if name.starts_with("GIL") {
+        format!("ALL,{name}")
+    } else {
+        "ALL".to_string()
+    };
     let output = Command::new(env!("CARGO_BIN_EXE_advise"))
-        .args(["--format", "json", "--select", "ALL"])
+        .args(["--format", "json", "--select", &select])
         .arg(dir)
         .output()
         .expect("run advise");

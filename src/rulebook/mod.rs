@@ -9,7 +9,7 @@ pub mod schema;
 use pattern::PatternMap;
 use rustc_hash::FxHashMap as HashMap;
 use schema::{CallableArg, RulesFile};
-pub use schema::{ContextKind, IoKind, Recommendation, Severity};
+pub use schema::{ContextKind, IoKind, LockScope, Recommendation, Severity};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -135,10 +135,15 @@ pub struct Rulebook {
     pub settings: Settings,
     pub effects: PatternMap<Effect>,
     pub returns: PatternMap<String>,
-    pub locks: PatternMap<()>,
+    pub locks: PatternMap<LockScope>,
     pub queues: PatternMap<()>,
+    pub unshared: PatternMap<()>,
+    /// Method names that mutate their receiver in one call.
+    pub mutators: BTreeMap<String, ()>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
+    /// Where a pool constructor takes its number of workers.
+    pub pool_workers: PatternMap<CallableSpec>,
     /// Method name -> minimum positional arguments for it to be pure.
     pub pure_methods: HashMap<String, usize>,
     pub executor_methods: BTreeMap<String, ExecutorMethodInfo>,
@@ -192,6 +197,45 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         "GIL105",
         include_str!("../../rules/docs/GIL105.md"),
         &["subject", "evidence", "chain", "coroutine"],
+    ),
+    (
+        "GIL201",
+        include_str!("../../rules/docs/GIL201.md"),
+        &["place", "what", "statement", "entries"],
+    ),
+    (
+        "GIL202",
+        include_str!("../../rules/docs/GIL202.md"),
+        &[
+            "place",
+            "what",
+            "statement",
+            "check",
+            "check_line",
+            "entries",
+        ],
+    ),
+    (
+        "GIL203",
+        include_str!("../../rules/docs/GIL203.md"),
+        &[
+            "place",
+            "what",
+            "statement",
+            "coroutine",
+            "read_line",
+            "await_line",
+        ],
+    ),
+    (
+        "GIL204",
+        include_str!("../../rules/docs/GIL204.md"),
+        &["place", "what", "statement", "operation", "entries"],
+    ),
+    (
+        "GIL205",
+        include_str!("../../rules/docs/GIL205.md"),
+        &["lock", "statement"],
     ),
 ];
 
@@ -260,8 +304,11 @@ impl Rulebook {
             returns: PatternMap::default(),
             locks: PatternMap::default(),
             queues: PatternMap::default(),
+            unshared: PatternMap::default(),
+            mutators: BTreeMap::new(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
+            pool_workers: PatternMap::default(),
             pure_methods: HashMap::default(),
             executor_methods: BTreeMap::new(),
             executor_calls: BTreeMap::new(),
@@ -383,10 +430,28 @@ impl Rulebook {
                     .insert_spanned(name, &e.pattern, e.type_name.value.clone())?;
             }
             for e in c.locks {
-                self.locks.insert_spanned(name, &e.pattern, ())?;
+                self.locks.insert_spanned(name, &e.pattern, e.scope)?;
             }
             for e in c.queues {
                 self.queues.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.unshared {
+                self.unshared.insert_spanned(name, &e.pattern, ())?;
+            }
+            for m in c.mutators {
+                let ok = !m.name.value.is_empty()
+                    && m.name
+                        .value
+                        .chars()
+                        .all(|c| c == '_' || c.is_alphanumeric());
+                if !ok {
+                    return Err(err_at(
+                        name,
+                        &m.name,
+                        format!("`{}` is not a method name", m.name.value),
+                    ));
+                }
+                self.mutators.insert(m.name.value.clone(), ());
             }
         }
         if let Some(d) = file.dispatch {
@@ -401,6 +466,11 @@ impl Rulebook {
             }
             for e in d.executors {
                 self.executors.insert_spanned(name, &e.pattern, e.context)?;
+                if let Some(w) = &e.workers {
+                    check_callable(name, &e.pattern, w)?;
+                    self.pool_workers
+                        .insert_spanned(name, &e.pattern, w.into())?;
+                }
             }
             for e in d.executor_methods {
                 let info = ExecutorMethodInfo {
