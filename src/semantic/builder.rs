@@ -641,7 +641,8 @@ impl<'a> Builder<'a> {
         if let Some(t) = self.rb.returns.lookup(q) {
             return Binding::Instance(t.clone());
         }
-        let last = q.rsplit('.').next().unwrap_or(q);
+        // `Session()` and private classes like `_Context()` construct.
+        let last = q.rsplit('.').next().unwrap_or(q).trim_start_matches('_');
         if last.starts_with(|c: char| c.is_ascii_uppercase())
             || self.rb.executors.lookup(q).is_some()
             || self.rb.locks.lookup(q).is_some()
