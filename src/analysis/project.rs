@@ -437,6 +437,8 @@ impl<'s> Project<'s> {
                     max_workers: None,
                     // Each instance runs its own `run()`.
                     instance: None,
+                    stored: false,
+                    scoped: false,
                 };
                 out.push(Dispatch {
                     from: id,

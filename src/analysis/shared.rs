@@ -5,30 +5,32 @@
 //! decides which of them run concurrently:
 //!
 //! 1. **Thread entries.** Every dispatch to threads whose target is a
-//!    project function is an entry. An entry runs concurrently with itself
-//!    (*multi*) when it is dispatched many times (`map`, or `submit`,
-//!    `Thread(...)`, `Timer(...)`, `add_done_callback` in a loop or
-//!    comprehension, a `Thread` subclass constructed in a loop) to a pool
-//!    that is not known to have a single worker. Dispatches to processes
-//!    and interpreters share no memory; coroutines and code run only on the
-//!    main thread are never entries.
+//!    project function is an entry. Dispatches to processes and
+//!    interpreters share no memory; coroutines and code run only on the main
+//!    thread are never entries. An entry runs concurrently with itself
+//!    (*multi*, see [`mark_multi`]) when it is dispatched many times: `map`,
+//!    or `submit`, `Thread(...)`, `Timer(...)`, `add_done_callback` in a
+//!    loop or comprehension, a `Thread` subclass constructed in a loop, or a
+//!    dispatch whose thread outlives a function that is itself called many
+//!    times; never through a pool known to have one worker.
 //! 2. **Reach.** From each entry, a walk over the call graph (synchronous
 //!    callees only, across modules) visits states `(function, instance,
 //!    locked)`. *instance* names the object `self` is in that function when
-//!    it is shared by every run of the entry: a bound method dispatched from
-//!    one receiver (`self.work`, `svc.handle`), followed through `self.m()`
-//!    calls and into methods called on a global or captured object. A
-//!    method reached any other way works on an object advise cannot prove
-//!    shared, so its `self` attributes are left alone. *locked* is set once
-//!    a call is made while a lock is held: a helper called under its
-//!    caller's lock is protected on that path, and reported only if some
-//!    other path reaches it unlocked. The walk is bounded by
-//!    [`MAX_STATES`] states per entry.
+//!    every run of the entry shares it: a bound method dispatched from one
+//!    receiver (`self.work`, `svc.handle`), followed through `self.m()` calls
+//!    and into methods called on a global or captured object. A method
+//!    reached any other way works on an object advise cannot prove shared,
+//!    so its `self` attributes are left alone. *locked* is set once a call
+//!    is made while a lock is held: a helper called under its caller's lock
+//!    is protected on that path, and reported only if some other path
+//!    reaches it unlocked. The walk is bounded by [`MAX_STATES`] states per
+//!    entry.
 //! 3. **Races.** Accesses are grouped by place (a `self` attribute's place
 //!    is qualified by its instance). An unlocked write (read-modify-write,
-//!    check-then-act, single mutation) races when its entry is multi, or
-//!    when another entry writes the same place; an unlocked plain read races
-//!    when some other run writes the place.
+//!    check-then-act, single mutation) races when its entry runs
+//!    concurrently with itself on that place, or when another entry writes
+//!    the same place; an unlocked plain read races when some other run
+//!    writes the place.
 //!
 //! The result lists each racing access once, with the entries involved, in
 //! a deterministic order; the checks (GIL201, GIL202, GIL204) only filter
@@ -43,6 +45,9 @@ use std::collections::BTreeMap;
 /// Bound on the states one entry's walk visits.
 pub const MAX_STATES: usize = 50_000;
 
+/// Bound on the rounds between repeated functions and repeated entries.
+const MAX_MULTI_ROUNDS: usize = 8;
+
 /// A dispatch to threads of a project function.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -51,6 +56,9 @@ pub struct Entry {
     pub target: FuncId,
     /// Runs concurrently with itself.
     pub multi: bool,
+    /// Its concurrent runs share the instance of a bound-method target (so
+    /// `self` attributes race between them).
+    pub multi_self: bool,
 }
 
 /// An unprotected access to shared state that runs concurrently.
@@ -75,6 +83,107 @@ struct Occ {
     func: FuncId,
     access: usize,
     locked: bool,
+    /// A `self` attribute of the entry's own bound instance (as opposed to
+    /// a global object reached through it).
+    own_instance: bool,
+}
+
+/// An instance key names one object for the whole program: a module global
+/// or a captured variable (`g:`, `n:`), not a `self` or a local.
+fn names_one_object(key: &str) -> bool {
+    key.starts_with("g:") || key.starts_with("n:")
+}
+
+/// Which entries run concurrently with themselves.
+///
+/// A dispatch is repeated when it is written in a loop or a `map`, or when
+/// the function making it is itself called many times (from a loop, from a
+/// function called many times, or as the target of a repeated entry) and
+/// the thread it starts outlives the call: the function does not wait for
+/// it (`join`, `result`, the rulebook's `wait_methods`), the pool is not
+/// local to it, and the thread is not kept in an attribute (a singleton
+/// worker started on first use). A pool with one worker never overlaps its
+/// tasks.
+///
+/// Repeated calls of a method may be on different objects (`for s in
+/// services: s.start()`), so a bound-method target's `self` is shared by
+/// the repeated runs only when every call on the way repeats on the same
+/// object: `self.m()` from a method repeated on one object, or a method of
+/// a global object.
+fn mark_multi(p: &Project, entries: &mut [Entry]) {
+    let n = p.funcs.len();
+    // Called many times; and called many times on the same `self`.
+    let mut repeated = vec![false; n];
+    let mut same_self = vec![false; n];
+    let mut work: Vec<(FuncId, bool)> = Vec::new();
+    for f in 0..n {
+        let s = p.funcs[f].summary;
+        for (ci, c) in s.calls.iter().enumerate() {
+            if c.in_loop.is_none() || c.in_handler {
+                continue;
+            }
+            if let Some(Target::Func(g)) = p.call_targets[f][ci] {
+                // `for x in xs: self.handle(x)` repeats on one object;
+                // `for s in services: s.start()` on many.
+                let on_one = !matches!(c.receiver, Receiver::Other);
+                work.push((g, on_one));
+            }
+        }
+    }
+    for _ in 0..MAX_MULTI_ROUNDS {
+        while let Some((f, on_one)) = work.pop() {
+            if p.funcs[f].summary.is_async {
+                continue;
+            }
+            if repeated[f] && (same_self[f] || !on_one) {
+                continue;
+            }
+            repeated[f] = true;
+            same_self[f] |= on_one;
+            let s = p.funcs[f].summary;
+            for (ci, c) in s.calls.iter().enumerate() {
+                if let Some(Target::Func(g)) = p.call_targets[f][ci] {
+                    let next = match &c.receiver {
+                        Receiver::SelfObj => same_self[f],
+                        Receiver::Shared(_) => true,
+                        Receiver::Other => false,
+                    };
+                    work.push((g, next));
+                }
+            }
+        }
+        let mut changed = false;
+        for e in entries.iter_mut() {
+            if e.multi {
+                continue;
+            }
+            let d = &p.dispatches[e.dispatch];
+            let site = &d.site;
+            if site.max_workers.is_some_and(|w| w <= 1) {
+                continue;
+            }
+            let escapes = !site.stored && !site.scoped && !p.funcs[d.from].summary.joins;
+            let inst = site.instance.as_deref();
+            if site.many {
+                e.multi = true;
+                e.multi_self = inst.is_some();
+            } else if escapes && repeated[d.from] {
+                e.multi = true;
+                e.multi_self = match inst {
+                    Some(k) if names_one_object(k) => true,
+                    Some(k) if k.starts_with("self@") => same_self[d.from],
+                    _ => false,
+                };
+            }
+            if e.multi {
+                changed = true;
+                work.push((e.target, e.multi_self));
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
 }
 
 impl SharedState {
@@ -90,30 +199,35 @@ impl SharedState {
             if p.funcs[g].summary.is_async {
                 continue;
             }
-            let multi = d.site.many && d.site.max_workers.is_none_or(|w| w > 1);
             entries.push(Entry {
                 dispatch: di,
                 target: g,
-                multi,
+                multi: false,
+                multi_self: false,
             });
         }
         if entries.is_empty() {
             return SharedState::default();
         }
+        mark_multi(p, &mut entries);
         // Interned instance keys and place keys.
         let mut names: HashMap<String, u32> = HashMap::default();
-        let mut intern = |s: String| -> u32 {
-            let n = names.len() as u32;
-            *names.entry(s).or_insert(n)
+        let mut intern = |s: &str| -> u32 {
+            if let Some(&i) = names.get(s) {
+                return i;
+            }
+            let i = names.len() as u32;
+            names.insert(s.to_string(), i);
+            i
         };
         let mut by_place: BTreeMap<u32, Vec<Occ>> = BTreeMap::new();
         let mut seen_occ: HashSet<(u32, Occ)> = HashSet::default();
         for (ei, e) in entries.iter().enumerate() {
-            let start_inst = p.dispatches[e.dispatch]
-                .site
-                .instance
-                .clone()
-                .map(&mut intern);
+            let own = p.dispatches[e.dispatch].site.instance.as_deref();
+            let start_inst = own.map(&mut intern);
+            // The entry's own object, unless it is a global one (whose runs
+            // share it whatever the entry).
+            let own_id = own.filter(|k| !names_one_object(k)).and(start_inst);
             let mut visited: HashSet<(FuncId, Option<u32>, bool)> = HashSet::default();
             let mut work = vec![(e.target, start_inst, false)];
             while let Some(state) = work.pop() {
@@ -131,16 +245,19 @@ impl SharedState {
                     }
                     let key = match a.place.root {
                         PlaceRoot::SelfAttr => match inst {
-                            Some(i) => intern(format!("{i}::{}", a.place.key)),
+                            Some(i) => intern(&format!("{i}::{}", a.place.key)),
                             None => continue,
                         },
-                        _ => intern(a.place.key.clone()),
+                        _ => intern(&a.place.key),
                     };
                     let occ = Occ {
                         entry: ei,
                         func: f,
                         access: ai,
                         locked: locked || a.locked,
+                        own_instance: a.place.root == PlaceRoot::SelfAttr
+                            && inst.is_some()
+                            && inst == own_id,
                     };
                     if seen_occ.insert((key, occ)) {
                         by_place.entry(key).or_default().push(occ);
@@ -155,7 +272,7 @@ impl SharedState {
                     }
                     let next_inst = match &c.receiver {
                         Receiver::SelfObj => inst,
-                        Receiver::Shared(k) => Some(intern(k.clone())),
+                        Receiver::Shared(k) => Some(intern(k)),
                         Receiver::Other => None,
                     };
                     work.push((g, next_inst, locked || c.locked));
@@ -163,6 +280,15 @@ impl SharedState {
             }
         }
         let access = |o: &Occ| &p.funcs[o.func].summary.accesses[o.access];
+        // Does this occurrence's entry run concurrently with itself on it?
+        let itself = |o: &Occ| {
+            let e = &entries[o.entry];
+            if o.own_instance {
+                e.multi_self
+            } else {
+                e.multi
+            }
+        };
         let mut found: BTreeMap<(FuncId, usize), Vec<usize>> = BTreeMap::new();
         for occs in by_place.values() {
             let writers: Vec<&Occ> = occs.iter().filter(|o| access(o).kind.is_write()).collect();
@@ -189,9 +315,10 @@ impl SharedState {
                     .filter(|w| w.entry != o.entry)
                     .map(|w| w.entry)
                     .collect();
-                let itself = entries[o.entry].multi
-                    && (a.kind.is_write() || writers.iter().any(|w| w.entry == o.entry));
-                if !itself && others.is_empty() {
+                let with_itself = itself(o)
+                    && (a.kind.is_write()
+                        || writers.iter().any(|w| w.entry == o.entry && itself(w)));
+                if !with_itself && others.is_empty() {
                     continue;
                 }
                 let list = found.entry((o.func, o.access)).or_default();

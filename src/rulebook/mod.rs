@@ -150,6 +150,9 @@ pub struct Rulebook {
     pub executor_calls: BTreeMap<String, ExecutorCallInfo>,
     pub thread_classes: PatternMap<ThreadClassInfo>,
     pub parallel: PatternMap<ParallelInfo>,
+    /// Method names that wait for dispatched work (`join`).
+    pub wait_methods: BTreeMap<String, ()>,
+    pub wait_calls: PatternMap<()>,
     pub rules: BTreeMap<String, RuleInfo>,
 }
 
@@ -314,6 +317,8 @@ impl Rulebook {
             executor_calls: BTreeMap::new(),
             thread_classes: PatternMap::default(),
             parallel: PatternMap::default(),
+            wait_methods: BTreeMap::new(),
+            wait_calls: PatternMap::default(),
             rules: BTreeMap::new(),
         };
         rb.layer("<default rules>", file, true)?;
@@ -439,18 +444,7 @@ impl Rulebook {
                 self.unshared.insert_spanned(name, &e.pattern, ())?;
             }
             for m in c.mutators {
-                let ok = !m.name.value.is_empty()
-                    && m.name
-                        .value
-                        .chars()
-                        .all(|c| c == '_' || c.is_alphanumeric());
-                if !ok {
-                    return Err(err_at(
-                        name,
-                        &m.name,
-                        format!("`{}` is not a method name", m.name.value),
-                    ));
-                }
+                check_method_name(name, &m.name)?;
                 self.mutators.insert(m.name.value.clone(), ());
             }
         }
@@ -493,6 +487,13 @@ impl Rulebook {
                     method: e.method,
                 };
                 self.thread_classes.insert_spanned(name, &e.pattern, info)?;
+            }
+            for m in d.wait_methods {
+                check_method_name(name, &m.name)?;
+                self.wait_methods.insert(m.name.value.clone(), ());
+            }
+            for e in d.wait_calls {
+                self.wait_calls.insert_spanned(name, &e.pattern, ())?;
             }
             for e in d.parallel_calls {
                 pattern::validate_qualified(name, &e.wrapper)?;
@@ -602,6 +603,19 @@ fn unreachable_rule(name: &str, code: &Spanned<String>) -> Result<RuleInfo, Rule
         code,
         format!("rule `{}` is not in the default rulebook", code.value),
     ))
+}
+
+fn check_method_name(file: &str, m: &Spanned<String>) -> Result<(), RulesError> {
+    let ok = !m.value.is_empty() && m.value.chars().all(|c| c == '_' || c.is_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(err_at(
+            file,
+            m,
+            format!("`{}` is not a method name", m.value),
+        ))
+    }
 }
 
 fn check_callable(file: &str, at: &Spanned<String>, c: &CallableArg) -> Result<(), RulesError> {

@@ -252,6 +252,13 @@ pub struct DispatchFile {
     /// Callables like `joblib.Parallel(...)(delayed(f)(x) for x in xs)`.
     #[serde(default)]
     pub parallel_calls: Vec<ParallelCall>,
+    /// Methods that wait for dispatched work (`join`, `result`), on any
+    /// receiver, when given no argument but a timeout.
+    #[serde(default)]
+    pub wait_methods: Vec<MutatorEntry>,
+    /// Functions that wait for dispatched work: `concurrent.futures.wait`.
+    #[serde(default)]
+    pub wait_calls: Vec<PlainEntry>,
 }
 
 #[derive(Debug, Deserialize)]

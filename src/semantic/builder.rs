@@ -124,6 +124,10 @@ pub struct Builder<'a> {
     local_loop: HashMap<String, Option<u32>>,
     /// Literal worker counts of pools, by the variable holding them.
     pool_workers: HashMap<String, Option<u64>>,
+    /// Locals holding an unmodified copy of a place (`saved = obj.x`).
+    copies: HashSet<String>,
+    /// Locals holding a dispatched thread: name -> index in `dispatches`.
+    thread_locals: HashMap<String, usize>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -241,6 +245,8 @@ impl<'a> Builder<'a> {
             checks: Vec::new(),
             local_loop: HashMap::default(),
             pool_workers: HashMap::default(),
+            copies: HashSet::default(),
+            thread_locals: HashMap::default(),
         }
     }
 
@@ -278,6 +284,7 @@ impl<'a> Builder<'a> {
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
+            joins: false,
             accesses: Vec::new(),
             fresh_locks: Vec::new(),
         });
@@ -796,6 +803,7 @@ impl<'a> Builder<'a> {
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
+            joins: false,
             accesses: Vec::new(),
             fresh_locks: Vec::new(),
         });
@@ -1164,6 +1172,7 @@ impl<'a> Builder<'a> {
         let end = self.loc(call.range().end());
         let instance = self.dispatch_instance(target, many);
         let max_workers = self.dispatch_workers(call);
+        let scoped = self.dispatch_scoped(call);
         let many = many || !self.loop_stack.is_empty();
         self.func().dispatches.push(DispatchSite {
             start,
@@ -1175,6 +1184,8 @@ impl<'a> Builder<'a> {
             many,
             max_workers,
             instance,
+            stored: false,
+            scoped,
         });
     }
 

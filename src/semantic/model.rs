@@ -107,6 +107,12 @@ pub struct DispatchSite {
     pub many: bool,
     /// The pool's `max_workers`, when it is a literal.
     pub max_workers: Option<u64>,
+    /// The thread object is kept in a place (`self._worker = Thread(...)`):
+    /// a long-lived singleton rather than one thread per call.
+    pub stored: bool,
+    /// The pool is local to the function (`with ThreadPoolExecutor() as
+    /// ex:`), so its work ends when the function does.
+    pub scoped: bool,
     /// A bound method whose receiver is the same object for every run
     /// from this site: `self.work`, `svc.handle` with `svc` made outside
     /// the loop. The key identifies the object (see [`Receiver`]).
@@ -224,6 +230,9 @@ pub struct FunctionSummary {
     pub calls: Vec<CallSite>,
     pub loops: Vec<LoopFact>,
     pub dispatches: Vec<DispatchSite>,
+    /// Waits for dispatched work (`t.join()`, `f.result()`,
+    /// `concurrent.futures.wait`), so what it dispatches ends with it.
+    pub joins: bool,
     /// Reads and writes of shared-looking state, in source order.
     pub accesses: Vec<Access>,
     pub fresh_locks: Vec<FreshLock>,

@@ -113,6 +113,8 @@ pub(super) struct SavedShared {
     taint: HashMap<String, Vec<ReadRec>>,
     checks: Vec<CheckFrame>,
     local_loop: HashMap<String, Option<u32>>,
+    copies: HashSet<String>,
+    thread_locals: HashMap<String, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -126,6 +128,8 @@ impl<'a> Builder<'a> {
             taint: std::mem::take(&mut self.taint),
             checks: std::mem::take(&mut self.checks),
             local_loop: std::mem::take(&mut self.local_loop),
+            copies: std::mem::take(&mut self.copies),
+            thread_locals: std::mem::take(&mut self.thread_locals),
         }
     }
 
@@ -138,6 +142,8 @@ impl<'a> Builder<'a> {
         self.taint = s.taint;
         self.checks = s.checks;
         self.local_loop = s.local_loop;
+        self.copies = s.copies;
+        self.thread_locals = s.thread_locals;
     }
 
     /// A thread lock (or an opaque guard) is held.
@@ -552,6 +558,12 @@ impl<'a> Builder<'a> {
         }
         let value_is_none = matches!(value, Some(Expr::NoneLiteral(_)));
         let statement = super::compact(self.text(stmt.range()));
+        // `obj.x = saved` restores an unmodified copy: a store, not an
+        // update computed from the old value.
+        let restore = matches!(value, Some(Expr::Name(n)) if self.copies.contains(n.id.as_str()));
+        let reads = if restore { Vec::new() } else { reads };
+        // A thread made by this statement, or held in a local.
+        let thread = value.and_then(|v| self.thread_made_by(v));
         // `x = obj.field`: a plain read of a place into a local.
         let plain_read = value
             .filter(|v| matches!(v, Expr::Name(_) | Expr::Attribute(_)))
@@ -563,6 +575,19 @@ impl<'a> Builder<'a> {
                     let name = n.id.as_str();
                     let l = self.loop_stack.last().copied();
                     self.local_loop.insert(name.to_string(), l);
+                    if plain_read.is_some() {
+                        self.copies.insert(name.to_string());
+                    } else {
+                        self.copies.remove(name);
+                    }
+                    match thread {
+                        Some(d) => {
+                            self.thread_locals.insert(name.to_string(), d);
+                        }
+                        None => {
+                            self.thread_locals.remove(name);
+                        }
+                    }
                     let mut taint = reads.clone();
                     if let Some((p, range)) = &plain_read {
                         let idx = self.push_access(
@@ -604,6 +629,11 @@ impl<'a> Builder<'a> {
                 }
                 _ => {
                     let Some(p) = self.place_of(t) else { continue };
+                    if let Some(d) = thread {
+                        if let Some(site) = self.funcs[self.cur].dispatches.get_mut(d) {
+                            site.stored = true;
+                        }
+                    }
                     if let (Some(v), Expr::Attribute(a)) = (value, t) {
                         if p.place.root == PlaceRoot::SelfAttr {
                             if let Some(w) = self.pool_ctor_workers(v) {
@@ -657,6 +687,7 @@ impl<'a> Builder<'a> {
             };
             self.push_access(p.place, kind, stmt.range(), statement, origin, None);
         } else if let Expr::Name(n) = &*a.target {
+            self.copies.remove(n.id.as_str());
             // `total += self.x`: the local now carries the read.
             if !reads.is_empty() {
                 self.taint
@@ -696,6 +727,7 @@ impl<'a> Builder<'a> {
         if !self.tracking() {
             return;
         }
+        self.note_join(call);
         let Expr::Attribute(a) = &*call.func else {
             return;
         };
@@ -962,6 +994,56 @@ impl<'a> Builder<'a> {
                 Some(format!("x:{}:{}:{}", self.module, at.row, at.column))
             }
             _ => None,
+        }
+    }
+
+    /// The dispatch a value makes: `Thread(...)` itself, or a local holding
+    /// one.
+    fn thread_made_by(&self, v: &Expr) -> Option<usize> {
+        match v {
+            Expr::Call(_) => {
+                let at = self.loc(v.range().start());
+                let f = &self.funcs[self.cur];
+                f.dispatches.iter().rposition(|d| d.start == at)
+            }
+            Expr::Name(n) => self.thread_locals.get(n.id.as_str()).copied(),
+            _ => None,
+        }
+    }
+
+    /// Does this call wait for dispatched work (`t.join()`, `f.result()`,
+    /// `ex.shutdown()`, `concurrent.futures.wait(fs)`)?
+    fn note_join(&mut self, call: &'a ast::ExprCall) {
+        let waits = match &*call.func {
+            Expr::Attribute(a) => {
+                self.rb.wait_methods.contains_key(a.attr.as_str())
+                    && call
+                        .arguments
+                        .args
+                        .iter()
+                        .all(|x| matches!(x, Expr::NumberLiteral(_) | Expr::NoneLiteral(_)))
+            }
+            _ => false,
+        } || matches!(self.resolve(&call.func), Binding::Qn(q) if self.rb.wait_calls.lookup(&q).is_some());
+        if waits {
+            self.funcs[self.cur].joins = true;
+        }
+    }
+
+    /// Is the pool a method is called on local to this function?
+    pub(super) fn dispatch_scoped(&self, call: &'a ast::ExprCall) -> bool {
+        let Expr::Attribute(a) = &*call.func else {
+            return false;
+        };
+        match &*a.value {
+            Expr::Name(n) => {
+                self.cur != 0
+                    && self
+                        .pool_workers
+                        .contains_key(&format!("{}:{}", self.cur, n.id.as_str()))
+            }
+            Expr::Call(_) => true,
+            _ => false,
         }
     }
 
