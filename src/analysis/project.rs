@@ -439,6 +439,7 @@ impl<'s> Project<'s> {
                     instance: None,
                     stored: false,
                     scoped: false,
+                    awaited: false,
                 };
                 out.push(Dispatch {
                     from: id,

@@ -289,6 +289,24 @@ impl SharedState {
                 e.multi
             }
         };
+        // Two entries run at the same time, unless the same function makes
+        // both and waits for the first where it makes it (`t.start();
+        // t.join()`), so the second starts after the first ended.
+        let overlap = |a: usize, b: usize| {
+            let (da, db) = (
+                &p.dispatches[entries[a].dispatch],
+                &p.dispatches[entries[b].dispatch],
+            );
+            if da.from != db.from {
+                return true;
+            }
+            let first = if da.site.start <= db.site.start {
+                da
+            } else {
+                db
+            };
+            !first.site.awaited
+        };
         let mut found: BTreeMap<(FuncId, usize), Vec<usize>> = BTreeMap::new();
         for occs in by_place.values() {
             let writers: Vec<&Occ> = occs.iter().filter(|o| access(o).kind.is_write()).collect();
@@ -312,7 +330,7 @@ impl SharedState {
                 }
                 let others: Vec<usize> = writers
                     .iter()
-                    .filter(|w| w.entry != o.entry)
+                    .filter(|w| w.entry != o.entry && overlap(o.entry, w.entry))
                     .map(|w| w.entry)
                     .collect();
                 let with_itself = itself(o)

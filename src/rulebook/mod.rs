@@ -139,7 +139,9 @@ pub struct Rulebook {
     pub queues: PatternMap<()>,
     pub unshared: PatternMap<()>,
     /// Method names that mutate their receiver in one call.
-    pub mutators: BTreeMap<String, ()>,
+    /// Method names that mutate their receiver in one call, and whether
+    /// they only add to it.
+    pub mutators: BTreeMap<String, bool>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
     /// Where a pool constructor takes its number of workers.
@@ -445,7 +447,7 @@ impl Rulebook {
             }
             for m in c.mutators {
                 check_method_name(name, &m.name)?;
-                self.mutators.insert(m.name.value.clone(), ());
+                self.mutators.insert(m.name.value.clone(), m.grows);
             }
         }
         if let Some(d) = file.dispatch {

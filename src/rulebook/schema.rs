@@ -134,6 +134,17 @@ pub enum LockScope {
 #[serde(deny_unknown_fields)]
 pub struct MutatorEntry {
     pub name: Spanned<String>,
+    /// Only adds to its receiver (`append`, `add`): after a size check
+    /// (`if len(L) < N: L.append(x)`) a race overshoots the bound, which is
+    /// not reported as a check-then-act.
+    #[serde(default)]
+    pub grows: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodName {
+    pub name: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,7 +266,7 @@ pub struct DispatchFile {
     /// Methods that wait for dispatched work (`join`, `result`), on any
     /// receiver, when given no argument but a timeout.
     #[serde(default)]
-    pub wait_methods: Vec<MutatorEntry>,
+    pub wait_methods: Vec<MethodName>,
     /// Functions that wait for dispatched work: `concurrent.futures.wait`.
     #[serde(default)]
     pub wait_calls: Vec<PlainEntry>,

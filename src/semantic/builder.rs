@@ -128,6 +128,9 @@ pub struct Builder<'a> {
     copies: HashSet<String>,
     /// Locals holding a dispatched thread: name -> index in `dispatches`.
     thread_locals: HashMap<String, usize>,
+    /// Per (function, dispatch index): the innermost loop it was made in,
+    /// and whether the dispatcher itself runs the callable many times.
+    dispatch_meta: HashMap<(usize, usize), (Option<u32>, bool)>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -247,6 +250,7 @@ impl<'a> Builder<'a> {
             pool_workers: HashMap::default(),
             copies: HashSet::default(),
             thread_locals: HashMap::default(),
+            dispatch_meta: HashMap::default(),
         }
     }
 
@@ -1082,11 +1086,16 @@ impl<'a> Builder<'a> {
         }
         self.in_binop = 0;
         self.visit_expr(&call.func);
+        let mark = self.reads.len();
         for a in call.arguments.args.iter() {
             self.visit_expr(a);
         }
         for k in call.arguments.keywords.iter() {
             self.visit_expr(&k.value);
+        }
+        self.forget_reads_passed_to(call, mark);
+        if self.lambda_depth == 0 {
+            self.note_join(call);
         }
         self.in_binop = saved_binop;
     }
@@ -1173,6 +1182,9 @@ impl<'a> Builder<'a> {
         let instance = self.dispatch_instance(target, many);
         let max_workers = self.dispatch_workers(call);
         let scoped = self.dispatch_scoped(call);
+        let idx = self.funcs[self.cur].dispatches.len();
+        self.dispatch_meta
+            .insert((self.cur, idx), (self.loop_stack.last().copied(), many));
         let many = many || !self.loop_stack.is_empty();
         self.func().dispatches.push(DispatchSite {
             start,
@@ -1186,6 +1198,7 @@ impl<'a> Builder<'a> {
             instance,
             stored: false,
             scoped,
+            awaited: false,
         });
     }
 
@@ -1462,11 +1475,16 @@ impl<'a> Builder<'a> {
                 let held = self.guards.len();
                 let after = self.acquire_in_test(&i.test);
                 let pushed = self.push_check(&i.test, reads);
+                // Each branch starts from the awaits passed before the test;
+                // after the `if`, the most any branch passed.
+                let at_test = (self.awaits, self.last_await);
                 self.visit_body(&i.body);
+                let mut most = (self.awaits, self.last_await);
                 if !after {
                     self.guards.truncate(held);
                 }
                 for c in &i.elif_else_clauses {
+                    (self.awaits, self.last_await) = at_test;
                     let mut inner = false;
                     if let Some(t) = &c.test {
                         let mark = self.begin_reads();
@@ -1475,10 +1493,14 @@ impl<'a> Builder<'a> {
                         inner = self.push_check(t, reads);
                     }
                     self.visit_body(&c.body);
+                    if self.awaits > most.0 {
+                        most = (self.awaits, self.last_await);
+                    }
                     if inner {
                         self.checks.pop();
                     }
                 }
+                (self.awaits, self.last_await) = most;
                 if pushed {
                     self.checks.pop();
                 }

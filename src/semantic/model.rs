@@ -113,6 +113,10 @@ pub struct DispatchSite {
     /// The pool is local to the function (`with ThreadPoolExecutor() as
     /// ex:`), so its work ends when the function does.
     pub scoped: bool,
+    /// Waited for right where it is made (`t.start(); t.join()` in the same
+    /// loop iteration, `ex.submit(f).result()`): the caller runs it as if
+    /// it were a call.
+    pub awaited: bool,
     /// A bound method whose receiver is the same object for every run
     /// from this site: `self.work`, `svc.handle` with `svc` made outside
     /// the loop. The key identifies the object (see [`Receiver`]).

@@ -30,7 +30,7 @@
 //! stage (`analysis/shared.rs`).
 
 use super::Builder;
-use crate::rulebook::LockScope;
+use crate::rulebook::{Effect, LockScope};
 use crate::semantic::model::*;
 use crate::source::Location;
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -73,6 +73,8 @@ pub(super) struct ReadRec {
 #[derive(Debug)]
 pub(super) struct CheckFrame {
     reads: Vec<ReadRec>,
+    /// The test only bounds a place's size: `len(P) < N`.
+    bound: Option<String>,
     at: Location,
     test: String,
     /// Keys already reported as acted on under this test.
@@ -435,6 +437,28 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A value computed by a call advise does not know is not taken to be
+    /// derived from the places its arguments read: `server =
+    /// make_server(port=self.port)` does not make `self.port =
+    /// server.port` an update of `self.port`. Known computations (the
+    /// catalogue's pure, light and CPU calls: `min`, `len`, `dict`, and
+    /// pure methods such as `str.join`) keep them.
+    pub(super) fn forget_reads_passed_to(&mut self, call: &'a ast::ExprCall, mark: usize) {
+        if self.collecting == 0 || self.reads.len() <= mark {
+            return;
+        }
+        let known = match self.resolve(&call.func) {
+            Binding::Qn(q) => matches!(
+                self.rb.effect(&q),
+                Some(Effect::Pure | Effect::Light | Effect::Cpu { .. })
+            ),
+            _ => self.is_pure_method(call),
+        };
+        if !known {
+            self.reads.truncate(mark);
+        }
+    }
+
     // ------------------------------------------------------------ records
 
     fn push_access(
@@ -491,7 +515,7 @@ impl<'a> Builder<'a> {
         &mut self,
         p: PlaceRef,
         reads: &[ReadRec],
-        value_is_none: bool,
+        no_check: bool,
         plain: AccessKind,
         site: WriteSite,
     ) {
@@ -511,7 +535,7 @@ impl<'a> Builder<'a> {
                 )
             } else {
                 match self.find_check(&key) {
-                    Some((i, r)) if r.awaits < self.awaits && !value_is_none => {
+                    Some((i, r)) if r.awaits < self.awaits && !no_check => {
                         self.checks[i].used.insert(key.clone());
                         let f = &self.checks[i];
                         (AccessKind::AcrossAwait, Some((f.at, f.test.clone())))
@@ -534,8 +558,16 @@ impl<'a> Builder<'a> {
                 .map(|r| (r.at, format!("`{}`", r.display)));
             (AccessKind::ReadModifyWrite, origin)
         } else {
+            // Adding after a size check only overshoots a soft bound.
+            let grows = match method.as_deref() {
+                Some(m) => self.rb.mutators.get(m).copied().unwrap_or(false),
+                None => plain == AccessKind::Mutate,
+            };
             match self.find_check(&key) {
-                Some((i, _)) if !value_is_none => {
+                Some((i, _)) if grows && self.checks[i].bound.as_deref() == Some(key.as_str()) => {
+                    (plain, None)
+                }
+                Some((i, _)) if !no_check => {
                     self.checks[i].used.insert(key.clone());
                     let f = &self.checks[i];
                     (AccessKind::CheckThenAct, Some((f.at, f.test.clone())))
@@ -553,7 +585,16 @@ impl<'a> Builder<'a> {
         value: Option<&'a Expr>,
         reads: Vec<ReadRec>,
     ) {
+        // A thread made by this statement, or held in a local.
+        let thread = value.and_then(|v| self.thread_made_by(v));
         if !self.tracking() {
+            if let Some(d) = thread {
+                for t in targets {
+                    if let Expr::Name(n) = t {
+                        self.thread_locals.insert(n.id.to_string(), d);
+                    }
+                }
+            }
             return;
         }
         let value_is_none = matches!(value, Some(Expr::NoneLiteral(_)));
@@ -562,8 +603,7 @@ impl<'a> Builder<'a> {
         // update computed from the old value.
         let restore = matches!(value, Some(Expr::Name(n)) if self.copies.contains(n.id.as_str()));
         let reads = if restore { Vec::new() } else { reads };
-        // A thread made by this statement, or held in a local.
-        let thread = value.and_then(|v| self.thread_made_by(v));
+        let no_check = value_is_none || restore;
         // `x = obj.field`: a plain read of a place into a local.
         let plain_read = value
             .filter(|v| matches!(v, Expr::Name(_) | Expr::Attribute(_)))
@@ -653,7 +693,7 @@ impl<'a> Builder<'a> {
                         statement: statement.clone(),
                         method: None,
                     };
-                    self.record_write(p, &reads, value_is_none, plain, site);
+                    self.record_write(p, &reads, no_check, plain, site);
                 }
             }
         }
@@ -727,7 +767,6 @@ impl<'a> Builder<'a> {
         if !self.tracking() {
             return;
         }
-        self.note_join(call);
         let Expr::Attribute(a) = &*call.func else {
             return;
         };
@@ -786,13 +825,37 @@ impl<'a> Builder<'a> {
         }
         let at = self.loc(test.range().start());
         let text = super::compact(self.text(test.range()));
+        let bound = self.size_bound(test);
         self.checks.push(CheckFrame {
             reads,
+            bound,
             at,
             test: format!("`{text}`"),
             used: HashSet::default(),
         });
         true
+    }
+
+    /// `len(P) < N` (or `N > len(P)`, with `<=`/`>=`): the key of `P`.
+    fn size_bound(&self, test: &Expr) -> Option<String> {
+        let Expr::Compare(c) = test else { return None };
+        let ([op], [right]) = (&*c.ops, &*c.comparators) else {
+            return None;
+        };
+        let len_of = |e: &Expr| -> Option<String> {
+            let Expr::Call(call) = e else { return None };
+            if !matches!(self.resolve(&call.func), Binding::Qn(q) if q == "builtins.len") {
+                return None;
+            }
+            let arg = call.arguments.args.first()?;
+            self.place_of(arg).map(|p| p.place.key)
+        };
+        use ast::CmpOp::{Gt, GtE, Lt, LtE};
+        match op {
+            Lt | LtE => len_of(&c.left),
+            Gt | GtE => len_of(right),
+            _ => None,
+        }
     }
 
     // ------------------------------------------------------------ locks
@@ -1013,7 +1076,7 @@ impl<'a> Builder<'a> {
 
     /// Does this call wait for dispatched work (`t.join()`, `f.result()`,
     /// `ex.shutdown()`, `concurrent.futures.wait(fs)`)?
-    fn note_join(&mut self, call: &'a ast::ExprCall) {
+    pub(super) fn note_join(&mut self, call: &'a ast::ExprCall) {
         let waits = match &*call.func {
             Expr::Attribute(a) => {
                 self.rb.wait_methods.contains_key(a.attr.as_str())
@@ -1025,8 +1088,33 @@ impl<'a> Builder<'a> {
             }
             _ => false,
         } || matches!(self.resolve(&call.func), Binding::Qn(q) if self.rb.wait_calls.lookup(&q).is_some());
-        if waits {
-            self.funcs[self.cur].joins = true;
+        if !waits {
+            return;
+        }
+        self.funcs[self.cur].joins = true;
+        // `t = Thread(...); t.start(); t.join()` or `ex.submit(f).result()`
+        // inside the loop that made it: the runs do not overlap.
+        let Expr::Attribute(a) = &*call.func else {
+            return;
+        };
+        let d = match &*a.value {
+            Expr::Name(n) => self.thread_locals.get(n.id.as_str()).copied(),
+            e @ Expr::Call(_) => self.thread_made_by(e),
+            _ => None,
+        };
+        let Some(d) = d else { return };
+        let Some(&(l, rule_many)) = self.dispatch_meta.get(&(self.cur, d)) else {
+            return;
+        };
+        // Only the latest dispatch: `a.start(); b.start(); a.join()` runs a
+        // and b together.
+        let latest = d + 1 == self.funcs[self.cur].dispatches.len();
+        if rule_many || !latest || l.is_some_and(|l| !self.loop_stack.contains(&l)) {
+            return;
+        }
+        if let Some(site) = self.funcs[self.cur].dispatches.get_mut(d) {
+            site.many = false;
+            site.awaited = true;
         }
     }
 
