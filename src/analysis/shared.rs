@@ -12,7 +12,11 @@
 //!    or `submit`, `Thread(...)`, `Timer(...)`, `add_done_callback` in a
 //!    loop or comprehension, a `Thread` subclass constructed in a loop, or a
 //!    dispatch whose thread outlives a function that is itself called many
-//!    times; never through a pool known to have one worker.
+//!    times; never through a pool known to have one worker, nor when each
+//!    run is waited for where it is made (`t.start(); t.join()` in the same
+//!    iteration, `ex.submit(f).result()`). Two entries run at the same time
+//!    unless the function making both waits for the first before making
+//!    the second.
 //! 2. **Reach.** From each entry, a walk over the call graph (synchronous
 //!    callees only, across modules) visits states `(function, instance,
 //!    locked)`. *instance* names the object `self` is in that function when

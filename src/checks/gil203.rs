@@ -21,6 +21,11 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let read_line = a.origin.as_ref().map(|(l, _)| l.row).unwrap_or(a.start.row);
+            let read = a
+                .origin
+                .as_ref()
+                .map(|(_, r)| r.as_str())
+                .unwrap_or("a read");
             let await_line = a.await_at.map(|l| l.row).unwrap_or(a.start.row);
             let (read_line, await_line) = (read_line.to_string(), await_line.to_string());
             out.push(cx.diag(
@@ -34,6 +39,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     ("what", what(&a.place)),
                     ("statement", &a.statement),
                     ("coroutine", &s.qualname),
+                    ("read", read),
                     ("read_line", &read_line),
                     ("await_line", &await_line),
                 ],

@@ -228,6 +228,7 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
             "what",
             "statement",
             "coroutine",
+            "read",
             "read_line",
             "await_line",
         ],

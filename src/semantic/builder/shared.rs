@@ -531,7 +531,7 @@ impl<'a> Builder<'a> {
             if let Some(r) = same.iter().find(|r| r.awaits < self.awaits) {
                 (
                     AccessKind::AcrossAwait,
-                    Some((r.at, format!("`{}`", r.display))),
+                    Some((r.at, format!("the read of `{}`", r.display))),
                 )
             } else {
                 match self.find_check(&key) {
@@ -555,7 +555,7 @@ impl<'a> Builder<'a> {
             let origin = same
                 .iter()
                 .find(|r| r.at.row != here.row)
-                .map(|r| (r.at, format!("`{}`", r.display)));
+                .map(|r| (r.at, format!("the read of `{}`", r.display)));
             (AccessKind::ReadModifyWrite, origin)
         } else {
             // Adding after a size check only overshoots a soft bound.
@@ -717,7 +717,7 @@ impl<'a> Builder<'a> {
                 if self.awaits > awaits_before {
                     (
                         AccessKind::AcrossAwait,
-                        Some((at, format!("`{}`", p.place.display))),
+                        Some((at, format!("the read of `{}`", p.place.display))),
                     )
                 } else {
                     (AccessKind::Write, None)
@@ -830,7 +830,7 @@ impl<'a> Builder<'a> {
             reads,
             bound,
             at,
-            test: format!("`{text}`"),
+            test: format!("the check `{text}`"),
             used: HashSet::default(),
         });
         true
