@@ -63,6 +63,10 @@ pub struct Entry {
     /// Its concurrent runs share the instance of a bound-method target (so
     /// `self` attributes race between them).
     pub multi_self: bool,
+    /// One call of the function making it dispatches it many times, so its
+    /// runs share that call's locals captured by closures. (Runs that
+    /// overlap because the function is called again get fresh ones.)
+    pub multi_here: bool,
 }
 
 /// An unprotected access to shared state that runs concurrently.
@@ -170,6 +174,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             let inst = site.instance.as_deref();
             if site.many {
                 e.multi = true;
+                e.multi_here = true;
                 e.multi_self = inst.is_some();
             } else if escapes && repeated[d.from] {
                 e.multi = true;
@@ -208,6 +213,7 @@ impl SharedState {
                 target: g,
                 multi: false,
                 multi_self: false,
+                multi_here: false,
             });
         }
         if entries.is_empty() {
@@ -289,6 +295,8 @@ impl SharedState {
             let e = &entries[o.entry];
             if o.own_instance {
                 e.multi_self
+            } else if access(o).place.root == PlaceRoot::Captured {
+                e.multi_here
             } else {
                 e.multi
             }

@@ -138,6 +138,8 @@ pub struct Rulebook {
     pub locks: PatternMap<LockScope>,
     pub queues: PatternMap<()>,
     pub unshared: PatternMap<()>,
+    /// Decorators that hold a lock around the function.
+    pub synchronized: PatternMap<()>,
     /// Method names that mutate their receiver in one call.
     /// Method names that mutate their receiver in one call, and whether
     /// they only add to it.
@@ -311,6 +313,7 @@ impl Rulebook {
             locks: PatternMap::default(),
             queues: PatternMap::default(),
             unshared: PatternMap::default(),
+            synchronized: PatternMap::default(),
             mutators: BTreeMap::new(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
@@ -445,6 +448,9 @@ impl Rulebook {
             }
             for e in c.unshared {
                 self.unshared.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.synchronized {
+                self.synchronized.insert_spanned(name, &e.pattern, ())?;
             }
             for m in c.mutators {
                 check_method_name(name, &m.name)?;

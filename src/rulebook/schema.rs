@@ -98,6 +98,9 @@ pub struct CatalogueFile {
     /// state.
     #[serde(default)]
     pub queues: Vec<PlainEntry>,
+    /// Decorators that run the decorated function under a lock.
+    #[serde(default)]
+    pub synchronized: Vec<PlainEntry>,
     /// Types whose attributes are per thread or per context
     /// (`threading.local`): state reached through them is not shared.
     #[serde(default)]

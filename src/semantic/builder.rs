@@ -819,6 +819,7 @@ impl<'a> Builder<'a> {
         let saved_cold = std::mem::take(&mut self.cold_depth);
         let saved_shared = self.take_shared_state();
         self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
+        self.enter_synchronized(f);
         self.visit_body(&f.body);
         self.scopes.pop();
         self.restore_shared_state(saved_shared);

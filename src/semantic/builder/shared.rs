@@ -866,7 +866,7 @@ impl<'a> Builder<'a> {
                 Some(LockScope::Threads) => Some(GuardScope::Threads),
                 Some(LockScope::EventLoop) => Some(GuardScope::EventLoop),
                 None if !has_as
-                    && matches!(e, Expr::Name(_) | Expr::Attribute(_))
+                    && matches!(e, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
                     && self.rb.executors.lookup(&t).is_none()
                     && self.rb.queues.lookup(&t).is_none()
                     && !self.type_is_unshared(&t, 0) =>
@@ -875,7 +875,10 @@ impl<'a> Builder<'a> {
                 }
                 None => None,
             },
-            _ if !has_as && matches!(e, Expr::Name(_) | Expr::Attribute(_)) => {
+            // `with self._lock:`, `with locks[key]:`
+            _ if !has_as
+                && matches!(e, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) =>
+            {
                 Some(GuardScope::Opaque)
             }
             _ => None,
@@ -922,6 +925,26 @@ impl<'a> Builder<'a> {
                 text: super::compact(self.text(e.range())),
                 scope,
             });
+        }
+    }
+
+    /// A function decorated to run under a lock (`@wrapt.synchronized`, the
+    /// rulebook's `synchronized`) holds it for its whole body.
+    pub(super) fn enter_synchronized(&mut self, f: &'a ast::StmtFunctionDef) {
+        for d in &f.decorator_list {
+            let e = match &d.expression {
+                Expr::Call(c) => &*c.func,
+                e => e,
+            };
+            if let Binding::Qn(q) = self.resolve(e) {
+                if self.rb.synchronized.lookup(&q).is_some() {
+                    self.guards.push(Guard {
+                        text: format!("@{q}"),
+                        scope: GuardScope::Threads,
+                    });
+                    return;
+                }
+            }
         }
     }
 
