@@ -150,6 +150,61 @@ fn select_and_ignore_take_codes_and_prefixes() {
 }
 
 #[test]
+fn folklore_atomicity_runs_only_when_selected_by_its_code() {
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["--format", "json"];
+        a.extend_from_slice(args);
+        a.push("fixtures/GIL204/pos_seed_table.py");
+        let o = advise(&a);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut c: Vec<String> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect();
+        c.dedup();
+        c
+    };
+    // Off by default, and not turned on by a prefix or ALL.
+    assert_eq!(codes(&[]), ["GIL201"]);
+    assert_eq!(codes(&["--select", "GIL2"]), ["GIL201"]);
+    assert_eq!(codes(&["--select", "ALL"]), ["GIL201"]);
+    // Its exact code selects it; its severity is info.
+    let o = advise(&[
+        "--format",
+        "json",
+        "--select",
+        "GIL204",
+        "fixtures/GIL204/pos_seed_table.py",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 3);
+    assert!(d.iter().all(|d| d["severity"] == "info"));
+    assert!(d.iter().all(|d| d["recommendation"] == "queue"));
+}
+
+#[test]
+fn race_messages_name_the_variable_and_the_entry_points() {
+    let o = advise(&["--format", "json", "fixtures/GIL201/pos_metrics.py"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "GIL201");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["recommendation"], "lock");
+    assert_eq!(d["subject"], "REQUESTS");
+    assert_eq!(d["function"], "fetch");
+    let m = d["message"].as_str().unwrap();
+    assert!(m.contains("`REQUESTS += 1`"), "{m}");
+    assert!(m.contains("global `REQUESTS`"), "{m}");
+    assert!(
+        m.contains("`fetch` (many, via `ThreadPoolExecutor.map` at pos_metrics.py:31)"),
+        "{m}"
+    );
+}
+
+#[test]
 fn unknown_selector_is_a_usage_error() {
     let o = advise(&["--select", "XYZ9", "fixtures/example"]);
     assert_eq!(o.status.code(), Some(2));
@@ -183,7 +238,8 @@ fn explain_shows_the_four_headings_for_every_rule() {
     assert_eq!(o.status.code(), Some(0));
     let list = stdout(&o);
     for code in [
-        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105",
+        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105", "GIL201", "GIL202",
+        "GIL203", "GIL204", "GIL205",
     ] {
         assert!(list.contains(code), "{list}");
         let o = advise(&["--explain", code]);

@@ -159,3 +159,94 @@ fn qualnames_follow_python() {
         ]
     );
 }
+
+/// (statement, kind, locked) of a function's shared-state accesses.
+fn accesses(m: &ModuleSummary, qualname: &str) -> Vec<(String, String, bool)> {
+    let f = m.functions.iter().find(|f| f.qualname == qualname).unwrap();
+    f.accesses
+        .iter()
+        .map(|a| (a.statement.clone(), format!("{:?}", a.kind), a.locked))
+        .collect()
+}
+
+#[test]
+fn shared_state_accesses_are_classified_with_the_locks_held() {
+    let m = summarise(
+        "import threading\nn = 0\nd = {}\nL = []\nlock = threading.Lock()\n\ndef f(k, v, guard):\n    global n\n    local = 0\n    local += 1\n    n += 1\n    d[k] = d.get(k, 0) + 1\n    d[k] = v\n    L.append(v)\n    with lock:\n        n = n + 1\n    with guard:\n        L.pop()\n    lock.acquire()\n    try:\n        n -= 1\n    finally:\n        lock.release()\n    if k not in d:\n        d[k] = v\n    x = n\n    n = x * 2\n",
+        "app",
+        false,
+    );
+    let got = accesses(&m, "f");
+    let want = [
+        ("n += 1", "ReadModifyWrite", false),
+        ("d[k] = d.get(k, 0) + 1", "ReadModifyWrite", false),
+        ("d[k] = v", "Mutate", false),
+        ("L.append(v)", "Mutate", false),
+        ("n = n + 1", "ReadModifyWrite", true),
+        // An untyped guard entered without `as` counts as a lock.
+        ("L.pop()", "Mutate", true),
+        ("n -= 1", "ReadModifyWrite", true),
+        ("d[k] = v", "CheckThenAct", false),
+        ("x = n", "Read", false),
+        ("n = x * 2", "ReadModifyWrite", false),
+    ];
+    let want: Vec<(String, String, bool)> = want
+        .iter()
+        .map(|(s, k, l)| (s.to_string(), k.to_string(), *l))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn places_exclude_locals_thread_locals_and_fresh_objects() {
+    let m = summarise(
+        "import threading\ntls = threading.local()\n\nclass C:\n    count = 0\n    def __init__(self):\n        self.local = threading.local()\n        self.n = 0\n    def m(self, xs):\n        acc = []\n        acc.append(1)\n        self.local.hits += 1\n        tls.depth += 1\n        self.n += 1\n        C.count += 1\n        type(self).count += 1\n",
+        "app",
+        false,
+    );
+    let f = m.functions.iter().find(|f| f.qualname == "C.m").unwrap();
+    let keys: Vec<&str> = f.accesses.iter().map(|a| a.place.key.as_str()).collect();
+    assert_eq!(keys, ["self.n", "a:app.C.count", "a:app.C.count"]);
+}
+
+#[test]
+fn coroutine_writes_after_an_await_are_races_across_it() {
+    let m = summarise(
+        "import asyncio\n\nclass A:\n    async def w(self, amount):\n        bal = self.balance\n        await asyncio.sleep(0)\n        self.balance = bal - amount\n    async def ok(self, amount):\n        await asyncio.sleep(0)\n        bal = self.balance\n        self.balance = bal - amount\n    async def conn(self):\n        if self.c is None:\n            self.c = await asyncio.open_connection('h', 1)\n",
+        "app",
+        false,
+    );
+    let kinds = |q: &str| -> Vec<String> {
+        accesses(&m, q)
+            .into_iter()
+            .filter(|(_, k, _)| k != "Read")
+            .map(|(_, k, _)| k)
+            .collect()
+    };
+    assert_eq!(kinds("A.w"), ["AcrossAwait"]);
+    assert_eq!(kinds("A.ok"), ["Write"]);
+    assert_eq!(kinds("A.conn"), ["AcrossAwait"]);
+}
+
+#[test]
+fn dispatches_know_their_pool_size_and_shared_receiver() {
+    let m = summarise(
+        "from concurrent.futures import ThreadPoolExecutor\nimport threading\n\nclass S:\n    def go(self):\n        pass\n    def start(self):\n        for _ in range(3):\n            threading.Thread(target=self.go).start()\n\ndef main(xs):\n    svc = S()\n    with ThreadPoolExecutor(max_workers=1) as one, ThreadPoolExecutor(8) as many:\n        for x in xs:\n            one.submit(svc.go)\n            fresh = S()\n            many.submit(fresh.go)\n",
+        "app",
+        false,
+    );
+    let got: Vec<(Option<u64>, Option<String>, bool)> = m
+        .functions
+        .iter()
+        .flat_map(|f| f.dispatches.iter())
+        .map(|d| (d.max_workers, d.instance.clone(), d.many))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (None, Some("self@app.S".to_string()), true),
+            (Some(1), Some("l:app.main.svc".to_string()), true),
+            (Some(8), None, true),
+        ]
+    );
+}

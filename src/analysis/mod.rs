@@ -25,3 +25,4 @@
 //! - nothing at all is `light`.
 
 pub mod project;
+pub mod shared;

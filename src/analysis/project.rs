@@ -143,6 +143,8 @@ pub struct Project<'s> {
     /// Heavy loops per function (indices into its `loops`).
     pub heavy_loops: Vec<Vec<u32>>,
     pub dispatched: Vec<bool>,
+    /// Unprotected accesses to state shared between threads.
+    pub shared: super::shared::SharedState,
 }
 
 struct Index<'s> {
@@ -215,12 +217,14 @@ impl<'s> Project<'s> {
             uncertain: vec![false; n],
             heavy_loops: vec![Vec::new(); n],
             dispatched: vec![false; n],
+            shared: Default::default(),
         };
         p.resolve_calls(&index);
         p.resolve_dispatches(&index);
         p.propagate_effects();
         p.classify();
         p.propagate_contexts();
+        p.shared = super::shared::SharedState::compute(&p);
         p
     }
 
@@ -431,7 +435,15 @@ impl<'s> Project<'s> {
                             "Thread"
                         }
                     ),
-                    many: false,
+                    // Constructed in a loop or comprehension: started
+                    // more than once.
+                    many: c.in_loop.is_some(),
+                    max_workers: None,
+                    // Each instance runs its own `run()`.
+                    instance: None,
+                    stored: false,
+                    scoped: false,
+                    awaited: false,
                 };
                 out.push(Dispatch {
                     from: id,

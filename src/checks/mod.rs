@@ -7,6 +7,12 @@ pub mod gil102;
 pub mod gil103;
 pub mod gil104;
 pub mod gil105;
+pub mod gil201;
+pub mod gil202;
+pub mod gil203;
+pub mod gil204;
+pub mod gil205;
+mod races;
 
 use crate::analysis::project::{FuncId, Project};
 use crate::diagnostic::Diagnostic;
@@ -17,12 +23,17 @@ use crate::source::Location;
 pub fn run(p: &Project, module_file: &[usize], enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let cx = Cx { p, module_file };
-    let checks: [(&str, Check); 5] = [
+    let checks: [(&str, Check); 10] = [
         ("GIL101", gil101::check),
         ("GIL102", gil102::check),
         ("GIL103", gil103::check),
         ("GIL104", gil104::check),
         ("GIL105", gil105::check),
+        ("GIL201", gil201::check),
+        ("GIL202", gil202::check),
+        ("GIL203", gil203::check),
+        ("GIL204", gil204::check),
+        ("GIL205", gil205::check),
     ];
     for (code, check) in checks {
         if enabled(code) {

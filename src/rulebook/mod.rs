@@ -9,7 +9,7 @@ pub mod schema;
 use pattern::PatternMap;
 use rustc_hash::FxHashMap as HashMap;
 use schema::{CallableArg, RulesFile};
-pub use schema::{ContextKind, IoKind, Recommendation, Severity};
+pub use schema::{ContextKind, IoKind, LockScope, Recommendation, Severity};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -135,16 +135,28 @@ pub struct Rulebook {
     pub settings: Settings,
     pub effects: PatternMap<Effect>,
     pub returns: PatternMap<String>,
-    pub locks: PatternMap<()>,
+    pub locks: PatternMap<LockScope>,
     pub queues: PatternMap<()>,
+    pub unshared: PatternMap<()>,
+    /// Decorators that hold a lock around the function.
+    pub synchronized: PatternMap<()>,
+    /// Method names that mutate their receiver in one call.
+    /// Method names that mutate their receiver in one call, and whether
+    /// they only add to it.
+    pub mutators: BTreeMap<String, bool>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
+    /// Where a pool constructor takes its number of workers.
+    pub pool_workers: PatternMap<CallableSpec>,
     /// Method name -> minimum positional arguments for it to be pure.
     pub pure_methods: HashMap<String, usize>,
     pub executor_methods: BTreeMap<String, ExecutorMethodInfo>,
     pub executor_calls: BTreeMap<String, ExecutorCallInfo>,
     pub thread_classes: PatternMap<ThreadClassInfo>,
     pub parallel: PatternMap<ParallelInfo>,
+    /// Method names that wait for dispatched work (`join`).
+    pub wait_methods: BTreeMap<String, ()>,
+    pub wait_calls: PatternMap<()>,
     pub rules: BTreeMap<String, RuleInfo>,
 }
 
@@ -202,6 +214,46 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         "GIL105",
         include_str!("../../rules/docs/GIL105.md"),
         &["subject", "evidence", "chain", "coroutine"],
+    ),
+    (
+        "GIL201",
+        include_str!("../../rules/docs/GIL201.md"),
+        &["place", "what", "statement", "entries"],
+    ),
+    (
+        "GIL202",
+        include_str!("../../rules/docs/GIL202.md"),
+        &[
+            "place",
+            "what",
+            "statement",
+            "check",
+            "check_line",
+            "entries",
+        ],
+    ),
+    (
+        "GIL203",
+        include_str!("../../rules/docs/GIL203.md"),
+        &[
+            "place",
+            "what",
+            "statement",
+            "coroutine",
+            "read",
+            "read_line",
+            "await_line",
+        ],
+    ),
+    (
+        "GIL204",
+        include_str!("../../rules/docs/GIL204.md"),
+        &["place", "what", "statement", "operation", "entries"],
+    ),
+    (
+        "GIL205",
+        include_str!("../../rules/docs/GIL205.md"),
+        &["lock", "statement"],
     ),
 ];
 
@@ -280,13 +332,19 @@ impl Rulebook {
             returns: PatternMap::default(),
             locks: PatternMap::default(),
             queues: PatternMap::default(),
+            unshared: PatternMap::default(),
+            synchronized: PatternMap::default(),
+            mutators: BTreeMap::new(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
+            pool_workers: PatternMap::default(),
             pure_methods: HashMap::default(),
             executor_methods: BTreeMap::new(),
             executor_calls: BTreeMap::new(),
             thread_classes: PatternMap::default(),
             parallel: PatternMap::default(),
+            wait_methods: BTreeMap::new(),
+            wait_calls: PatternMap::default(),
             rules: BTreeMap::new(),
         };
         rb.layer("<default rules>", file, true)?;
@@ -414,10 +472,20 @@ impl Rulebook {
                     .insert_spanned(name, &e.pattern, e.type_name.value.clone())?;
             }
             for e in c.locks {
-                self.locks.insert_spanned(name, &e.pattern, ())?;
+                self.locks.insert_spanned(name, &e.pattern, e.scope)?;
             }
             for e in c.queues {
                 self.queues.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.unshared {
+                self.unshared.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.synchronized {
+                self.synchronized.insert_spanned(name, &e.pattern, ())?;
+            }
+            for m in c.mutators {
+                check_method_name(name, &m.name)?;
+                self.mutators.insert(m.name.value.clone(), m.grows);
             }
         }
         if let Some(d) = file.dispatch {
@@ -432,6 +500,11 @@ impl Rulebook {
             }
             for e in d.executors {
                 self.executors.insert_spanned(name, &e.pattern, e.context)?;
+                if let Some(w) = &e.workers {
+                    check_callable(name, &e.pattern, w)?;
+                    self.pool_workers
+                        .insert_spanned(name, &e.pattern, w.into())?;
+                }
             }
             for e in d.executor_methods {
                 let info = ExecutorMethodInfo {
@@ -454,6 +527,13 @@ impl Rulebook {
                     method: e.method,
                 };
                 self.thread_classes.insert_spanned(name, &e.pattern, info)?;
+            }
+            for m in d.wait_methods {
+                check_method_name(name, &m.name)?;
+                self.wait_methods.insert(m.name.value.clone(), ());
+            }
+            for e in d.wait_calls {
+                self.wait_calls.insert_spanned(name, &e.pattern, ())?;
             }
             for e in d.parallel_calls {
                 pattern::validate_qualified(name, &e.wrapper)?;
@@ -563,6 +643,19 @@ fn unreachable_rule(name: &str, code: &Spanned<String>) -> Result<RuleInfo, Rule
         code,
         format!("rule `{}` is not in the default rulebook", code.value),
     ))
+}
+
+fn check_method_name(file: &str, m: &Spanned<String>) -> Result<(), RulesError> {
+    let ok = !m.value.is_empty() && m.value.chars().all(|c| c == '_' || c.is_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(err_at(
+            file,
+            m,
+            format!("`{}` is not a method name", m.value),
+        ))
+    }
 }
 
 fn check_callable(file: &str, at: &Spanned<String>, c: &CallableArg) -> Result<(), RulesError> {

@@ -90,12 +90,64 @@ pub struct CatalogueFile {
     /// What a call returns, for typing receivers of later method calls.
     #[serde(default)]
     pub returns: Vec<ReturnsEntry>,
-    /// Lock constructors.
+    /// Lock constructors. Code inside `with lock:` (or between
+    /// `acquire()` and `release()`) is protected.
     #[serde(default)]
-    pub locks: Vec<PlainEntry>,
-    /// Thread-safe queues and counters.
+    pub locks: Vec<LockEntry>,
+    /// Thread-safe queues and counters: their methods are safe on shared
+    /// state.
     #[serde(default)]
     pub queues: Vec<PlainEntry>,
+    /// Decorators that run the decorated function under a lock.
+    #[serde(default)]
+    pub synchronized: Vec<PlainEntry>,
+    /// Types whose attributes are per thread or per context
+    /// (`threading.local`): state reached through them is not shared.
+    #[serde(default)]
+    pub unshared: Vec<PlainEntry>,
+    /// Methods that mutate their receiver in one call (`append`, `pop`),
+    /// whatever the receiver: the "act" of a check-then-act, and the
+    /// single-operation mutations whose atomicity is folklore.
+    #[serde(default)]
+    pub mutators: Vec<MutatorEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockEntry {
+    pub pattern: Spanned<String>,
+    /// What the lock orders: OS threads, or coroutines on one event loop.
+    #[serde(default)]
+    pub scope: LockScope,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockScope {
+    /// `threading.Lock`: excludes other threads (and other coroutines).
+    #[default]
+    Threads,
+    /// `asyncio.Lock`: excludes other coroutines on the same loop only.
+    EventLoop,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutatorEntry {
+    pub name: Spanned<String>,
+    /// Only adds to its receiver (`append`, `add`): after a size check
+    /// (`if len(L) < N: L.append(x)`) a race overshoots the bound, which is
+    /// not reported as a check-then-act.
+    #[serde(default)]
+    pub grows: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodName {
+    pub name: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +266,13 @@ pub struct DispatchFile {
     /// Callables like `joblib.Parallel(...)(delayed(f)(x) for x in xs)`.
     #[serde(default)]
     pub parallel_calls: Vec<ParallelCall>,
+    /// Methods that wait for dispatched work (`join`, `result`), on any
+    /// receiver, when given no argument but a timeout.
+    #[serde(default)]
+    pub wait_methods: Vec<MethodName>,
+    /// Functions that wait for dispatched work: `concurrent.futures.wait`.
+    #[serde(default)]
+    pub wait_calls: Vec<PlainEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,6 +300,10 @@ pub struct DispatchCall {
 pub struct ExecutorEntry {
     pub pattern: Spanned<String>,
     pub context: ContextKind,
+    /// The constructor argument giving the number of workers
+    /// (`max_workers`); a pool with one worker runs its tasks one at a time.
+    #[serde(default)]
+    pub workers: Option<CallableArg>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,6 +15,9 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+mod shared;
+use shared::{CheckFrame, Guard, ReadRec};
+
 /// How deep our own walk descends before giving up on a subtree. The parser
 /// guards its own recursion; this guards ours (see `stacker` below too).
 pub const MAX_DEPTH: u32 = 2_000;
@@ -36,6 +39,9 @@ struct Scope {
     nonlocals: HashSet<String>,
     /// Qualname prefix for definitions inside this scope.
     prefix: String,
+    /// A method's first parameter: its name, its class, and whether it
+    /// is `cls` (a classmethod) rather than `self`.
+    self_param: Option<(String, String, bool)>,
 }
 
 impl Scope {
@@ -47,6 +53,7 @@ impl Scope {
             globals: HashSet::default(),
             nonlocals: HashSet::default(),
             prefix,
+            self_param: None,
         }
     }
 
@@ -100,6 +107,31 @@ pub struct Builder<'a> {
     star_import: bool,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
     pub truncated: Option<Location>,
+    // --- shared state (see `shared.rs`) ---
+    /// Locks held at this point of the current function.
+    guards: Vec<Guard>,
+    /// `await` points passed so far in the current function.
+    awaits: u32,
+    last_await: Option<Location>,
+    /// Inside an expression whose reads of places are collected.
+    collecting: u32,
+    reads: Vec<ReadRec>,
+    /// Locals holding values read from places: `bal = self.balance`.
+    taint: HashMap<String, Vec<ReadRec>>,
+    /// Enclosing `if` tests and the places they read.
+    checks: Vec<CheckFrame>,
+    /// Locals of the current function and the loop they were last
+    /// assigned in (to tell a receiver made per iteration).
+    local_loop: HashMap<String, Option<u32>>,
+    /// Literal worker counts of pools, by the variable holding them.
+    pool_workers: HashMap<String, Option<u64>>,
+    /// Locals holding an unmodified copy of a place (`saved = obj.x`).
+    copies: HashSet<String>,
+    /// Locals holding a dispatched thread: name -> index in `dispatches`.
+    thread_locals: HashMap<String, usize>,
+    /// Per (function, dispatch index): the innermost loop it was made in,
+    /// and whether the dispatcher itself runs the callable many times.
+    dispatch_meta: HashMap<(usize, usize), (Option<u32>, bool)>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -208,6 +240,18 @@ impl<'a> Builder<'a> {
             class_methods: HashMap::default(),
             star_import: false,
             truncated: None,
+            guards: Vec::new(),
+            awaits: 0,
+            last_await: None,
+            collecting: 0,
+            reads: Vec::new(),
+            taint: HashMap::default(),
+            checks: Vec::new(),
+            local_loop: HashMap::default(),
+            pool_workers: HashMap::default(),
+            copies: HashSet::default(),
+            thread_locals: HashMap::default(),
+            dispatch_meta: HashMap::default(),
         }
     }
 
@@ -245,6 +289,9 @@ impl<'a> Builder<'a> {
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
+            joins: false,
+            accesses: Vec::new(),
+            fresh_locks: Vec::new(),
         });
         self.collect_consts(body);
         self.prepass(body);
@@ -607,11 +654,13 @@ impl<'a> Builder<'a> {
         if let Some(t) = self.rb.returns.lookup(q) {
             return Binding::Instance(t.clone());
         }
-        let last = q.rsplit('.').next().unwrap_or(q);
+        // `Session()` and private classes like `_Context()` construct.
+        let last = q.rsplit('.').next().unwrap_or(q).trim_start_matches('_');
         if last.starts_with(|c: char| c.is_ascii_uppercase())
             || self.rb.executors.lookup(q).is_some()
             || self.rb.locks.lookup(q).is_some()
             || self.rb.queues.lookup(q).is_some()
+            || self.rb.unshared.lookup(q).is_some()
         {
             return Binding::Instance(q.to_string());
         }
@@ -760,6 +809,9 @@ impl<'a> Builder<'a> {
             calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
+            joins: false,
+            accesses: Vec::new(),
+            fresh_locks: Vec::new(),
         });
         let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
         let saved_loops = std::mem::take(&mut self.loop_stack);
@@ -767,9 +819,12 @@ impl<'a> Builder<'a> {
         let saved_lambda = std::mem::take(&mut self.lambda_depth);
         let saved_handler = std::mem::take(&mut self.handler_depth);
         let saved_cold = std::mem::take(&mut self.cold_depth);
+        let saved_shared = self.take_shared_state();
         self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
+        self.enter_synchronized(f);
         self.visit_body(&f.body);
         self.scopes.pop();
+        self.restore_shared_state(saved_shared);
         self.cur = saved_cur;
         self.loop_stack = saved_loops;
         self.awaited = saved_awaited;
@@ -806,6 +861,13 @@ impl<'a> Builder<'a> {
             .chain(f.parameters.kwarg.as_deref())
             .collect();
         for p in params {
+            if first && is_method && !is_static {
+                scope.self_param = Some((
+                    p.name.to_string(),
+                    class_full.unwrap_or_default().to_string(),
+                    is_classmethod,
+                ));
+            }
             let b = if first && is_method && !is_static {
                 let c = class_full.unwrap_or_default().to_string();
                 if is_classmethod {
@@ -1007,6 +1069,8 @@ impl<'a> Builder<'a> {
                         matches!(a, Expr::BinOp(_))
                             || matches!(a, Expr::Subscript(s) if matches!(*s.slice, Expr::Slice(_)))
                     });
+                let locked = self.locked();
+                let receiver = self.receiver_of(&call.func);
                 self.func().calls.push(CallSite {
                     target: q,
                     display,
@@ -1017,16 +1081,24 @@ impl<'a> Builder<'a> {
                     in_loop,
                     in_handler,
                     cold,
+                    locked,
+                    receiver,
                 });
             }
+            self.call_shared_facts(call);
         }
         self.in_binop = 0;
         self.visit_expr(&call.func);
+        let mark = self.reads.len();
         for a in call.arguments.args.iter() {
             self.visit_expr(a);
         }
         for k in call.arguments.keywords.iter() {
             self.visit_expr(&k.value);
+        }
+        self.forget_reads_passed_to(call, mark);
+        if self.lambda_depth == 0 {
+            self.note_join(call);
         }
         self.in_binop = saved_binop;
     }
@@ -1110,6 +1182,12 @@ impl<'a> Builder<'a> {
         };
         let start = self.loc(call.range().start());
         let end = self.loc(call.range().end());
+        let instance = self.dispatch_instance(target, many);
+        let max_workers = self.dispatch_workers(call);
+        let scoped = self.dispatch_scoped(call);
+        let idx = self.funcs[self.cur].dispatches.len();
+        self.dispatch_meta
+            .insert((self.cur, idx), (self.loop_stack.last().copied(), many));
         let many = many || !self.loop_stack.is_empty();
         self.func().dispatches.push(DispatchSite {
             start,
@@ -1119,6 +1197,11 @@ impl<'a> Builder<'a> {
             target_display: display,
             via,
             many,
+            max_workers,
+            instance,
+            stored: false,
+            scoped,
+            awaited: false,
         });
     }
 
@@ -1311,9 +1394,11 @@ impl<'a> Builder<'a> {
                 let idx = self.push_loop(start, end, LoopKind::For, Some(&f.iter));
                 if f.is_async {
                     self.mark_await_all();
+                    self.note_await(f.range.start());
                 }
                 let _ = idx;
                 self.visit_expr(&f.target);
+                self.note_loop_targets(&f.target);
                 self.visit_body(&f.body);
                 self.loop_stack.pop();
                 self.visit_body(&f.orelse);
@@ -1328,6 +1413,7 @@ impl<'a> Builder<'a> {
                 self.visit_body(&w.orelse);
             }
             Stmt::With(w) => {
+                let held = self.guards.len();
                 for item in &w.items {
                     if w.is_async {
                         self.awaited = true;
@@ -1335,18 +1421,96 @@ impl<'a> Builder<'a> {
                     }
                     self.visit_expr(&item.context_expr);
                     self.awaited = false;
+                    if w.is_async {
+                        self.note_await(item.context_expr.range().start());
+                    }
                     if let Some(v) = &item.optional_vars {
                         self.visit_expr(v);
                     }
+                    self.enter_with_item(stmt, item);
                 }
                 self.visit_body(&w.body);
+                self.guards.truncate(held);
             }
             Stmt::AugAssign(a) => {
                 self.mark_work();
                 self.visit_expr(&a.target);
+                let awaits_before = self.awaits;
+                let mark = self.begin_reads();
                 self.in_binop += 1;
                 self.visit_expr(&a.value);
                 self.in_binop -= 1;
+                let reads = self.end_reads(mark);
+                self.record_aug_assign(stmt, a, reads, awaits_before);
+            }
+            Stmt::Assign(a) => {
+                let mark = self.begin_reads();
+                self.visit_expr(&a.value);
+                let reads = self.end_reads(mark);
+                for t in &a.targets {
+                    self.visit_expr(t);
+                }
+                let targets: Vec<&'a Expr> = a.targets.iter().collect();
+                self.record_assign(stmt, &targets, Some(&a.value), reads);
+            }
+            Stmt::AnnAssign(a) => {
+                self.visit_expr(&a.annotation);
+                let mark = self.begin_reads();
+                if let Some(v) = &a.value {
+                    self.visit_expr(v);
+                }
+                let reads = self.end_reads(mark);
+                self.visit_expr(&a.target);
+                if let Some(v) = &a.value {
+                    self.record_assign(stmt, &[&*a.target], Some(v), reads);
+                }
+            }
+            Stmt::Delete(d) => {
+                for t in &d.targets {
+                    self.visit_expr(t);
+                }
+                self.record_delete(stmt, &d.targets);
+            }
+            Stmt::Expr(e) => {
+                self.visit_expr(&e.value);
+                self.note_acquire_release(&e.value);
+            }
+            Stmt::If(i) if !self.is_cold_guard(&i.test) => {
+                let mark = self.begin_reads();
+                self.visit_expr(&i.test);
+                let reads = self.end_reads(mark);
+                let held = self.guards.len();
+                let after = self.acquire_in_test(&i.test);
+                let pushed = self.push_check(&i.test, reads);
+                // Each branch starts from the awaits passed before the test;
+                // after the `if`, the most any branch passed.
+                let at_test = (self.awaits, self.last_await);
+                self.visit_body(&i.body);
+                let mut most = (self.awaits, self.last_await);
+                if !after {
+                    self.guards.truncate(held);
+                }
+                for c in &i.elif_else_clauses {
+                    (self.awaits, self.last_await) = at_test;
+                    let mut inner = false;
+                    if let Some(t) = &c.test {
+                        let mark = self.begin_reads();
+                        self.visit_expr(t);
+                        let reads = self.end_reads(mark);
+                        inner = self.push_check(t, reads);
+                    }
+                    self.visit_body(&c.body);
+                    if self.awaits > most.0 {
+                        most = (self.awaits, self.last_await);
+                    }
+                    if inner {
+                        self.checks.pop();
+                    }
+                }
+                (self.awaits, self.last_await) = most;
+                if pushed {
+                    self.checks.pop();
+                }
             }
             Stmt::If(i) if self.is_cold_guard(&i.test) => {
                 self.visit_expr(&i.test);
@@ -1421,6 +1585,7 @@ impl<'a> Builder<'a> {
             self.visit_expr(&g.iter);
             let _ = i;
             self.push_loop(start, end, LoopKind::Comprehension, Some(&g.iter));
+            self.note_loop_targets(&g.target);
             if g.is_async {
                 self.mark_await_all();
             }
@@ -1447,6 +1612,13 @@ impl<'a> Builder<'a> {
                 }
                 self.visit_expr(&a.value);
                 self.awaited = false;
+                self.note_await(a.range.start());
+            }
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
+                if self.collecting > 0 {
+                    self.collect_read(expr);
+                }
+                walk_expr(self, expr);
             }
             Expr::BinOp(b) => {
                 let constant = matches!(*b.left, Expr::NumberLiteral(_))

@@ -74,6 +74,22 @@ pub struct CallSite {
     pub in_handler: bool,
     /// In a branch that runs only when debugging.
     pub cold: bool,
+    /// A thread lock (or an untyped guard) is held at the call.
+    pub locked: bool,
+    /// Whose method this is, for following a shared instance.
+    pub receiver: Receiver,
+}
+
+/// The object a method is called on, as far as sharing goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receiver {
+    /// A plain function call, or a receiver advise does not follow.
+    Other,
+    /// The enclosing method's own `self` (also from a closure).
+    SelfObj,
+    /// A module global or a captured variable: one object for every
+    /// caller. Holds the place key of the variable.
+    Shared(String),
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +105,113 @@ pub struct DispatchSite {
     pub via: String,
     /// Dispatched many times (`map`, or inside a loop or comprehension).
     pub many: bool,
+    /// The pool's `max_workers`, when it is a literal.
+    pub max_workers: Option<u64>,
+    /// The thread object is kept in a place (`self._worker = Thread(...)`):
+    /// a long-lived singleton rather than one thread per call.
+    pub stored: bool,
+    /// The pool is local to the function (`with ThreadPoolExecutor() as
+    /// ex:`), so its work ends when the function does.
+    pub scoped: bool,
+    /// Waited for right where it is made (`t.start(); t.join()` in the same
+    /// loop iteration, `ex.submit(f).result()`): the caller runs it as if
+    /// it were a call.
+    pub awaited: bool,
+    /// A bound method whose receiver is the same object for every run
+    /// from this site: `self.work`, `svc.handle` with `svc` made outside
+    /// the loop. The key identifies the object (see [`Receiver`]).
+    pub instance: Option<String>,
+}
+
+/// What a place's root is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlaceRoot {
+    /// A module-level variable (written through `global`, or a container
+    /// or object bound at module level).
+    Global,
+    /// A variable of an enclosing function, captured by a closure.
+    Captured,
+    /// An attribute of the method's `self`: shared only when the instance
+    /// is (decided per dispatch in the project stage).
+    SelfAttr,
+    /// An attribute of a class (`cls.x`, `Counter.total`, `type(self).n`).
+    ClassAttr,
+    /// An attribute of an imported module or other named object.
+    ModuleAttr,
+}
+
+/// A piece of state that may outlive one call: `counter` (global),
+/// `self.hits`, `self.counts[k]` (an item of `self.counts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// Identity: `g:app.stats.counter`, `n:app.main.<locals>.total`,
+    /// `self.hits` (relative to an instance), `c:app.Worker.done`,
+    /// `m:config.retries`. Items share their container's key.
+    pub key: String,
+    pub root: PlaceRoot,
+    /// As written, for messages: `self.counts`, `counter`.
+    pub display: String,
+    /// The access is to an item of the container (`d[k]`, `L.append`).
+    pub item: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessKind {
+    /// `x += 1`, `x = x + 1`, `d[k] = d.get(k, 0) + 1`, or a write of a
+    /// value computed from an earlier read of the same place.
+    ReadModifyWrite,
+    /// A write under an `if` whose test read the same place.
+    CheckThenAct,
+    /// One mutating operation: `L.append(x)`, `d[k] = v`, `del d[k]`.
+    Mutate,
+    /// A plain store: `self.x = v`.
+    Write,
+    /// A plain read into a local: `x = obj.field`.
+    Read,
+    /// In a coroutine: a write computed from (or guarded by) a read made
+    /// before an `await`.
+    AcrossAwait,
+}
+
+impl AccessKind {
+    pub fn is_write(self) -> bool {
+        !matches!(self, AccessKind::Read)
+    }
+}
+
+/// One read or write of a place in a function body.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub place: Place,
+    pub kind: AccessKind,
+    pub start: Location,
+    pub end: Location,
+    /// The statement, compacted, for messages.
+    pub statement: String,
+    /// A thread lock (or an untyped guard) is held.
+    pub locked: bool,
+    /// An event-loop lock (`asyncio.Lock`) is held.
+    pub loop_locked: bool,
+    /// The test of a check-then-act, or the stale read of a race across
+    /// `await`: where and what.
+    pub origin: Option<(Location, String)>,
+    /// The `await` between the read and the write.
+    pub await_at: Option<Location>,
+    /// The mutating method (`append`) for a `Mutate` by call.
+    pub method: Option<String>,
+    /// A read whose value is later written back (a read-modify-write
+    /// through a local): the write is the finding, not the read.
+    pub written_back: bool,
+}
+
+/// `with threading.Lock():` — a lock made fresh where it is entered.
+#[derive(Debug, Clone)]
+pub struct FreshLock {
+    pub start: Location,
+    pub end: Location,
+    /// The constructor as written: `threading.Lock()`.
+    pub display: String,
+    pub statement: String,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +234,12 @@ pub struct FunctionSummary {
     pub calls: Vec<CallSite>,
     pub loops: Vec<LoopFact>,
     pub dispatches: Vec<DispatchSite>,
+    /// Waits for dispatched work (`t.join()`, `f.result()`,
+    /// `concurrent.futures.wait`), so what it dispatches ends with it.
+    pub joins: bool,
+    /// Reads and writes of shared-looking state, in source order.
+    pub accesses: Vec<Access>,
+    pub fresh_locks: Vec<FreshLock>,
 }
 
 #[derive(Debug, Clone)]
