@@ -14,6 +14,7 @@ pub mod rulebook;
 pub mod select;
 pub mod semantic;
 pub mod source;
+pub mod target;
 
 use analysis::project::{Project, Workload};
 use diagnostic::Diagnostic;
@@ -53,11 +54,15 @@ pub struct Outcome {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub hotspots: Vec<Hotspot>,
+    /// The interpreter the run targeted.
+    pub target: target::Target,
 }
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
     pub selection: select::Selection,
+    /// `--target` (and, later, `[tool.advise] target`).
+    pub target: target::TargetChoice,
 }
 
 /// A file's fate in the per-file stage.
@@ -126,6 +131,9 @@ fn load_one(path: PathBuf, rb: &Rulebook) -> Loaded {
 
 /// Analyse the paths with the rulebook.
 pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
+    let target = target::resolve(opts.target, &opts.paths, rb);
+    let targeted = rb.for_target(&target.info);
+    let rb = &targeted;
     let inputs = discover::discover(&opts.paths);
     let loaded: Vec<(PathBuf, Option<Loaded>, Option<String>)> = inputs
         .into_par_iter()
@@ -222,6 +230,7 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
         files,
         diagnostics,
         hotspots,
+        target,
     }
 }
 

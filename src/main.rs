@@ -72,6 +72,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             select: cli.select.clone(),
             ignore: cli.ignore.clone(),
         },
+        target: cli.target,
     };
     let outcome = advise::analyse(&opts, &rb);
     let rendered = match cli.format {

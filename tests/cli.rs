@@ -234,8 +234,8 @@ fn explain_shows_the_four_headings_for_every_rule() {
     assert_eq!(o.status.code(), Some(0));
     let list = stdout(&o);
     for code in [
-        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105", "GIL201", "GIL202",
-        "GIL203", "GIL204", "GIL205",
+        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105", "GIL106", "GIL201",
+        "GIL202", "GIL203", "GIL204", "GIL205", "GIL301", "GIL302", "GIL303", "GIL401", "GIL402",
     ] {
         assert!(list.contains(code), "{list}");
         let o = advise(&["--explain", code]);
