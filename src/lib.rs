@@ -206,6 +206,14 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
 
+    // The advice follows the seeds' order: a numeric loop Numba compiles
+    // (GIL401) first; CPU-bound threads are fine on a free-threaded target.
+    let jit: std::collections::BTreeSet<(usize, &str)> = diagnostics
+        .iter()
+        .filter(|d| d.code == "GIL401")
+        .filter_map(|d| Some((d.file, d.subject.as_deref()?)))
+        .collect();
+    let free_threaded = target.info.kind == rulebook::TargetKind::FreeThreaded;
     let mut hotspots = Vec::new();
     for (f, node) in project.funcs.iter().enumerate() {
         let w = project.workload[f];
@@ -220,7 +228,18 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             workload: w,
             contexts: project.contexts[f].iter().copied().collect(),
             evidence: project.evidence_list(f),
-            recommendation: project.recommendation(f),
+            recommendation: if jit
+                .contains(&(module_file[node.file], node.summary.qualname.as_str()))
+            {
+                Recommendation::Jit
+            } else if free_threaded
+                && w == Workload::Cpu
+                && project.contexts[f].contains(&ContextKind::Threads)
+            {
+                Recommendation::FreeThreading
+            } else {
+                project.recommendation(f)
+            },
             dispatched,
             heavy: project.effects[f].cpu_strong.is_some(),
         });

@@ -91,6 +91,13 @@ pub fn resolve(choice: TargetChoice, paths: &[PathBuf], rb: &Rulebook) -> Target
         Some((f, m)) => (Some(f), m),
         None => (None, ProjectMeta::default()),
     };
+    // Shown relative to the working directory where it is below it.
+    let pyproject = pyproject.map(|f| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| f.strip_prefix(cwd).ok().map(Path::to_path_buf))
+            .unwrap_or(f)
+    });
     let (kind, reason) = match choice {
         TargetChoice::Gil => (TargetKind::Gil, None),
         TargetChoice::FreeThreaded => (TargetKind::FreeThreaded, None),
