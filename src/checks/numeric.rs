@@ -37,7 +37,8 @@ pub fn elementwise(p: &Project, f: FuncId, l: u32) -> bool {
 }
 
 /// Loop `l` and every loop inside it iterate over ranges or arrays (or
-/// are `while` loops) and do no text work.
+/// are `while` loops), do no text work, and index only arrays (typed, or
+/// indexed with a tuple): `words[i]` may be a list of strings.
 pub fn numeric_nest(p: &Project, f: FuncId, l: u32) -> bool {
     let s = p.funcs[f].summary;
     let inside = |mut j: u32| loop {
@@ -52,6 +53,7 @@ pub fn numeric_nest(p: &Project, f: FuncId, l: u32) -> bool {
     s.loops.iter().enumerate().all(|(j, fact)| {
         !inside(j as u32)
             || (!fact.has_text
+                && !fact.untyped_index
                 && (fact.kind == LoopKind::While
                     || matches!(fact.iter, IterKind::Range | IterKind::Array)))
     })

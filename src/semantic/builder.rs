@@ -728,6 +728,7 @@ impl<'a> Builder<'a> {
             has_text: false,
             array_elems: 0,
             array_irregular: false,
+            untyped_index: false,
             independent: false,
             vector: None,
         });

@@ -67,6 +67,9 @@ pub struct LoopFact {
     /// A NumPy array in the body (outside nested loops) indexed by
     /// anything else: `a[i - 1]`, `a[j]`, `a[:]`.
     pub array_irregular: bool,
+    /// A container advise cannot type indexed with one index in the body
+    /// (`xs[i]`): it may be a list of anything, where `a[i, j]` is an array.
+    pub untyped_index: bool,
     /// No iteration depends on another, apart from reductions (`s += x`):
     /// the loop could run in parallel (`numba.prange`).
     pub independent: bool,

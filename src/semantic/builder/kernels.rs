@@ -295,6 +295,12 @@ impl<'a> Builder<'a> {
             return;
         };
         let base = base.id.as_str();
+        if !self.is_array_name(base) && !matches!(&*s.slice, Expr::Tuple(_)) {
+            let cur = self.cur;
+            if let Some(d) = self.deps.last() {
+                self.funcs[cur].loops[d.idx as usize].untyped_index = true;
+            }
+        }
         if self.is_array_name(base) {
             let cur = self.cur;
             if let Some(d) = self.deps.last() {
