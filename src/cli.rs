@@ -143,6 +143,12 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Summary::Auto)]
     pub summary: Summary,
 
+    /// The interpreter the code runs on: `auto` reads the nearest
+    /// pyproject.toml (free-threaded classifiers, requires-python) and
+    /// defaults to `gil`.
+    #[arg(long, value_enum)]
+    pub target: Option<crate::target::TargetChoice>,
+
     /// Worker threads for the per-file stages (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -16,9 +16,10 @@ pub mod rulebook;
 pub mod select;
 pub mod semantic;
 pub mod source;
+pub mod target;
 
 use analysis::project::{Project, Workload};
-use config::{ConfigError, Resolver, Settings, Target};
+use config::{ConfigError, Resolver, Settings};
 use diagnostic::Diagnostic;
 use rayon::prelude::*;
 use rulebook::{ContextKind, Recommendation, Rulebook, Severity};
@@ -64,6 +65,8 @@ pub struct Outcome {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub hotspots: Vec<Hotspot>,
+    /// The interpreter the run targeted.
+    pub target: target::Target,
     /// Problems that do not stop the run (malformed suppression comments,
     /// settings a nested configuration cannot change), for standard error.
     pub warnings: Vec<String>,
@@ -84,8 +87,9 @@ pub struct Options {
     pub resolver: Arc<Resolver>,
     /// Apply `exclude` to paths named explicitly too.
     pub force_exclude: bool,
-    /// The CPython the code runs on (`target`, from the run's settings).
-    pub target: Target,
+    /// The CPython the code runs on: `--target`, else the configuration's
+    /// `target`.
+    pub target: target::TargetChoice,
 }
 
 /// What to analyse, each input with the settings governing it.
@@ -269,6 +273,9 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Result<Outcome, ConfigError> {
 /// Analyse inputs found by [`discover`] with the rulebook.
 pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome {
     let timer = Timer::new();
+    let target = target::resolve(opts.target, &opts.paths, rb);
+    let targeted = rb.for_target(&target.info);
+    let rb = &targeted;
     let cwd = &opts.resolver.cwd;
     type Done = (PathBuf, Arc<Settings>, Option<Loaded>, Option<String>);
     let loaded: Vec<Done> = inputs
@@ -378,6 +385,14 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         }
     }
 
+    // The advice follows the seeds' order: a numeric loop Numba compiles
+    // (GIL401) first; CPU-bound threads are fine on a free-threaded target.
+    let jit: std::collections::BTreeSet<(usize, &str)> = diagnostics
+        .iter()
+        .filter(|d| d.code == "GIL401")
+        .filter_map(|d| Some((d.file, d.subject.as_deref()?)))
+        .collect();
+    let free_threaded = target.info.kind == rulebook::TargetKind::FreeThreaded;
     let mut hotspots = Vec::new();
     for (f, node) in project.funcs.iter().enumerate() {
         let w = project.workload[f];
@@ -392,7 +407,18 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             workload: w,
             contexts: project.contexts[f].iter().copied().collect(),
             evidence: project.evidence_list(f),
-            recommendation: project.recommendation(f),
+            recommendation: if jit
+                .contains(&(module_file[node.file], node.summary.qualname.as_str()))
+            {
+                Recommendation::Jit
+            } else if free_threaded
+                && w == Workload::Cpu
+                && project.contexts[f].contains(&ContextKind::Threads)
+            {
+                Recommendation::FreeThreading
+            } else {
+                project.recommendation(f)
+            },
             dispatched,
             heavy: project.effects[f].cpu_strong.is_some(),
         });
@@ -404,6 +430,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         diagnostics,
         hotspots,
         warnings,
+        target,
     }
 }
 

@@ -159,7 +159,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         stdin,
         resolver: Arc::new(resolver),
         force_exclude: cli.force_exclude,
-        target: config::Target::default(),
+        target: advise::target::TargetChoice::Auto,
     };
     let inputs = advise::discover(&opts).map_err(|e| e.to_string())?;
     if cli.parse_only {
@@ -169,7 +169,13 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
     let (run_settings, warnings) =
         advise::run_settings(&opts, &inputs).map_err(|e| e.to_string())?;
-    opts.target = run_settings.target.unwrap_or_default();
+    // `--target` wins over the configuration's `target`.
+    opts.target = match (cli.target, run_settings.target) {
+        (Some(t), _) => t,
+        (None, Some(config::Target::Gil)) => advise::target::TargetChoice::Gil,
+        (None, Some(config::Target::FreeThreaded)) => advise::target::TargetChoice::FreeThreaded,
+        (None, _) => advise::target::TargetChoice::Auto,
+    };
     // Rules files are named relative to the current directory, as the user
     // wrote them; the configuration's is resolved against its own file.
     let mut rules: Vec<PathBuf> = Vec::new();

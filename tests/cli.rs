@@ -238,8 +238,8 @@ fn explain_shows_the_four_headings_for_every_rule() {
     assert_eq!(o.status.code(), Some(0));
     let list = stdout(&o);
     for code in [
-        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105", "GIL201", "GIL202",
-        "GIL203", "GIL204", "GIL205",
+        "GIL000", "GIL002", "GIL101", "GIL102", "GIL103", "GIL104", "GIL105", "GIL106", "GIL201",
+        "GIL202", "GIL203", "GIL204", "GIL205", "GIL301", "GIL302", "GIL303", "GIL401", "GIL402",
     ] {
         assert!(list.contains(code), "{list}");
         let o = advise(&["--explain", code]);
@@ -487,4 +487,146 @@ fn output_is_deterministic_across_thread_counts() {
     let c = advise(&["--format", "json", "--threads", "2", "fixtures"]);
     assert_eq!(a.stdout, b.stdout);
     assert_eq!(a.stdout, c.stdout);
+}
+
+fn diagnostics(o: &Output) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    v["diagnostics"].as_array().unwrap().clone()
+}
+
+#[test]
+fn target_auto_reads_the_nearest_pyproject() {
+    // fixtures/free_threaded/pyproject.toml declares "Free Threading :: 3 - Stable".
+    let o = advise(&["--format", "json", "fixtures/free_threaded/tiles.py"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let ds = diagnostics(&o);
+    let gil101 = ds.iter().find(|d| d["code"] == "GIL101").unwrap();
+    assert_eq!(gil101["severity"], "info");
+    assert_eq!(gil101["recommendation"], "free-threading");
+    assert!(gil101["message"]
+        .as_str()
+        .unwrap()
+        .contains("single-thread cost of about 40% on 3.13t"));
+    let gil201 = ds.iter().find(|d| d["code"] == "GIL201").unwrap();
+    assert_eq!(gil201["severity"], "error");
+    assert!(gil201["message"]
+        .as_str()
+        .unwrap()
+        .contains("no GIL to narrow the window"));
+    // GIL204 is on for this target without being selected.
+    assert!(ds.iter().any(|d| d["code"] == "GIL204"));
+
+    // An explicit --target wins over the pyproject.
+    let o = advise(&[
+        "--format",
+        "json",
+        "--target",
+        "gil",
+        "fixtures/free_threaded/tiles.py",
+    ]);
+    let ds = diagnostics(&o);
+    let gil101 = ds.iter().find(|d| d["code"] == "GIL101").unwrap();
+    assert_eq!(gil101["severity"], "warning");
+    assert!(!ds.iter().any(|d| d["code"] == "GIL204"));
+    assert!(ds
+        .iter()
+        .filter(|d| d["code"] == "GIL201")
+        .all(|d| d["message"].as_str().unwrap().contains("a thread switch")));
+
+    // The text output names the target and where it came from.
+    let o = advise(&["--color", "never", "fixtures/free_threaded"]);
+    assert!(
+        stdout(&o).contains("Target: free-threaded CPython"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn target_free_threaded_flag_and_python_314_advice() {
+    let o = advise(&[
+        "--format",
+        "json",
+        "--target",
+        "free-threaded",
+        "fixtures/example/pipeline.py",
+    ]);
+    let ds = diagnostics(&o);
+    let gil101 = ds.iter().find(|d| d["code"] == "GIL101").unwrap();
+    assert_eq!(gil101["severity"], "info");
+
+    // requires-python admits 3.14: a top-level function gets the
+    // InterpreterPoolExecutor alternative, a lambda does not.
+    let o = advise(&["--format", "json", "fixtures/py314"]);
+    let ds = diagnostics(&o);
+    assert_eq!(ds.iter().filter(|d| d["code"] == "GIL101").count(), 2);
+    let o = advise(&["--color", "never", "--summary", "never", "fixtures/py314"]);
+    let text = stdout(&o);
+    assert_eq!(text.matches("InterpreterPoolExecutor").count(), 1, "{text}");
+
+    // Without a pyproject nothing admits 3.14.
+    let d = tmpdir("no-pyproject");
+    std::fs::copy("fixtures/py314/stats.py", d.join("stats.py")).unwrap();
+    let o = advise(&["--color", "never", d.to_str().unwrap()]);
+    assert!(!stdout(&o).contains("InterpreterPoolExecutor"));
+
+    let o = advise(&["--target", "nogil", "fixtures/example"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn malformed_overrides_are_rejected_with_their_position() {
+    let d = tmpdir("badoverrides");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "fact",
+            "rules:\n  GIL101:\n    overrides:\n      - when: {facts: [derived]}\n        severity: info\n",
+            "has no fact `derived`",
+        ),
+        (
+            "python",
+            "rules:\n  GIL101:\n    overrides:\n      - when: {python: \"three\"}\n        severity: info\n",
+            "is not a Python release",
+        ),
+        (
+            "target",
+            "rules:\n  GIL101:\n    overrides:\n      - when: {target: pypy}\n        severity: info\n",
+            ":4:",
+        ),
+        (
+            "construct",
+            "jit:\n  unsupported_constructs:\n    - {construct: goto, what: x}\n",
+            "unknown construct `goto`",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let f = d.join(format!("{name}.yaml"));
+        std::fs::write(&f, text).unwrap();
+        let o = advise(&["--rules", f.to_str().unwrap(), "fixtures/example"]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
+    }
+    // A user override applies on its target only.
+    let f = d.join("ok.yaml");
+    std::fs::write(
+        &f,
+        "rules:\n  GIL105:\n    overrides:\n      - when: {target: free-threaded}\n        severity: error\n",
+    )
+    .unwrap();
+    for (target, sev) in [("gil", "warning"), ("free-threaded", "error")] {
+        let o = advise(&[
+            "--format",
+            "json",
+            "--target",
+            target,
+            "--rules",
+            f.to_str().unwrap(),
+            "fixtures/GIL105",
+        ]);
+        let ds = diagnostics(&o);
+        assert!(ds
+            .iter()
+            .filter(|d| d["code"] == "GIL105")
+            .all(|d| d["severity"] == sev));
+    }
 }

@@ -126,11 +126,17 @@ fn every_rule_has_positive_and_negative_fixtures() {
         ("GIL103", 4),
         ("GIL104", 4),
         ("GIL105", 4),
+        ("GIL106", 4),
         ("GIL201", 6),
         ("GIL202", 6),
         ("GIL203", 6),
         ("GIL204", 6),
         ("GIL205", 6),
+        ("GIL301", 4),
+        ("GIL302", 4),
+        ("GIL303", 4),
+        ("GIL401", 4),
+        ("GIL402", 4),
     ];
     for (code, min) in rules {
         let dir = Path::new("fixtures").join(code);

@@ -250,3 +250,164 @@ fn dispatches_know_their_pool_size_and_shared_receiver() {
         ]
     );
 }
+
+fn func<'m>(m: &'m ModuleSummary, qualname: &str) -> &'m advise::semantic::FunctionSummary {
+    m.functions
+        .iter()
+        .find(|f| f.qualname == qualname)
+        .unwrap_or_else(|| panic!("no function {qualname}"))
+}
+
+#[test]
+fn main_guard_marks_module_level_calls() {
+    let m = summarise(
+        "def main():\n    pass\n\nsetup = print('x')\nif __name__ == '__main__':\n    main()\nelse:\n    print('imported')\n",
+        "app",
+        false,
+    );
+    let module = func(&m, "<module>");
+    let guarded: Vec<(String, bool)> = module
+        .calls
+        .iter()
+        .map(|c| (c.target.clone(), c.main_guard))
+        .collect();
+    assert_eq!(
+        guarded,
+        [
+            ("builtins.print".to_string(), false),
+            ("app.main".to_string(), true),
+            ("builtins.print".to_string(), false),
+        ]
+    );
+}
+
+#[test]
+fn dispatches_know_their_callable_form_and_chunking() {
+    use advise::semantic::{CallableForm, Items};
+    let m = summarise(
+        "import functools, itertools\nfrom multiprocessing import Pool\nfrom concurrent.futures import ProcessPoolExecutor\n\ndef f(x):\n    return x\n\ndef gen():\n    while True:\n        yield 1\n\ndef main(xs, path):\n    def inner(x):\n        return x\n    with Pool(4) as pool:\n        pool.imap(lambda x: f(x), range(50_000))\n        pool.imap(functools.partial(inner), xs, 64)\n        pool.map(f, range(10))\n        with open(path) as fh:\n            pool.imap_unordered(f, fh)\n        pool.imap(f, gen())\n    with ProcessPoolExecutor() as ex:\n        ex.map(f, itertools.count(), chunksize=8)\n",
+        "app",
+        false,
+    );
+    type Seen = (CallableForm, Option<(bool, bool, Items)>);
+    let main = func(&m, "main");
+    let got: Vec<Seen> = main
+        .dispatches
+        .iter()
+        .map(|d| {
+            (
+                d.form.clone(),
+                d.chunking
+                    .as_ref()
+                    .map(|c| (c.given, c.default_one, c.items.clone())),
+            )
+        })
+        .collect();
+    let unbounded = |s: &str| Items::Unbounded(s.to_string());
+    assert_eq!(
+        got,
+        [
+            (
+                CallableForm::Lambda,
+                Some((false, true, Items::Count(50_000)))
+            ),
+            (
+                CallableForm::Partial(Box::new(CallableForm::Ref)),
+                Some((true, true, Items::Unknown))
+            ),
+            (CallableForm::Ref, Some((false, false, Items::Count(10)))),
+            (
+                CallableForm::Ref,
+                Some((false, true, unbounded("the lines of a file")))
+            ),
+            (
+                CallableForm::Ref,
+                Some((false, true, Items::Call("app.gen".into())))
+            ),
+            (
+                CallableForm::Ref,
+                Some((true, true, unbounded("the items of `itertools.count()`")))
+            ),
+        ]
+    );
+    assert!(func(&m, "gen").is_generator);
+}
+
+#[test]
+fn loops_know_their_dependencies_and_array_access() {
+    let m = summarise(
+        "import numpy as np\n\ndef kernels(a: np.ndarray, b: np.ndarray, n: int):\n    out = np.zeros(n)\n    for i in range(n):\n        out[i] = a[i] * b[i]\n    total = 0.0\n    for i in range(n):\n        total += a[i]\n    for i in range(1, n):\n        a[i] = a[i - 1] + b[i]\n    best = 0.0\n    for i in range(n):\n        if a[i] > best:\n            best = a[i]\n    for i in range(n):\n        t = a[i] * 2\n        out[i] = t\n    last = 0\n    for i in range(n):\n        last = i\n    print(last)\n    for i in range(n):\n        for j in range(n):\n            s = 0.0\n            for k in range(n):\n                s += a[k] * b[k]\n            out[i] = s\n",
+        "app",
+        false,
+    );
+    let f = func(&m, "kernels");
+    let facts: Vec<(bool, u32, bool)> = f
+        .loops
+        .iter()
+        .filter(|l| l.parent.is_none())
+        .map(|l| (l.independent, l.array_elems, l.array_irregular))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (true, 3, false),  // out[i] = a[i] * b[i]
+            (true, 1, false),  // a reduction
+            (false, 2, true),  // a[i - 1]: carried
+            (false, 2, false), // a running best
+            (true, 2, false),  // a private temporary
+            (false, 0, false), // `last` is read after the loop
+            (true, 0, false),  // a reduction private to each outer iteration
+        ]
+    );
+    assert_eq!(
+        f.loops[0].vector.as_deref(),
+        Some("out[:n] = a[:n] * b[:n]")
+    );
+    assert_eq!(f.loops[1].vector.as_deref(), Some("total += a[:n].sum()"));
+    assert_eq!(f.loops[2].vector, None);
+}
+
+#[test]
+fn vector_forms_use_whole_arrays_and_ufuncs() {
+    let m = summarise(
+        "import math\nimport numpy as np\n\ndef f(a: np.ndarray, b: np.ndarray):\n    out = np.empty_like(a)\n    for i in range(len(a)):\n        out[i] = math.sqrt(a[i]) + max(a[i], b[i]) * 2\n    for i in range(a.shape[0]):\n        out[i] -= abs(b[i])\n    for i in range(2, 10, 2):\n        out[i] = a[i] * i\n    return out\n",
+        "app",
+        false,
+    );
+    let vectors: Vec<Option<&str>> = func(&m, "f")
+        .loops
+        .iter()
+        .map(|l| l.vector.as_deref())
+        .collect();
+    assert_eq!(
+        vectors,
+        [
+            Some("out[:] = np.sqrt(a) + np.maximum(a, b) * 2"),
+            Some("out[:] -= np.abs(b)"),
+            // The loop variable itself is not an array.
+            None,
+        ]
+    );
+}
+
+#[test]
+fn jit_constructs_and_decorators_are_recorded() {
+    let m = summarise(
+        "import numba\n\n@numba.njit(cache=True)\ndef fast(n):\n    return n\n\ndef slow(n, **kw):\n    d = {}\n    try:\n        s = {x for x in range(n)}\n    except ValueError as e:\n        del d\n    print(f'{n}')\n    return ' '.join('x').format(1)\n",
+        "app",
+        false,
+    );
+    assert_eq!(func(&m, "fast").decorators, ["numba.njit"]);
+    let kinds: Vec<&str> = func(&m, "slow").constructs.iter().map(|c| c.kind).collect();
+    for k in [
+        "kwargs",
+        "dict-literal",
+        "set-comprehension",
+        "except-as",
+        "del",
+        "fstring",
+        "method",
+    ] {
+        assert!(kinds.contains(&k), "{k} not in {kinds:?}");
+    }
+}

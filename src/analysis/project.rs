@@ -116,6 +116,19 @@ pub struct FuncNode<'s> {
     pub summary: &'s FunctionSummary,
 }
 
+/// A call that creates a pool, a process or a thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Creation {
+    pub from: FuncId,
+    /// Index into the function's `calls`.
+    pub call: usize,
+    pub context: ContextKind,
+}
+
+/// How a function comes to run at import time: the module-level call
+/// (function, call index) it is reached from.
+pub type ImportReach = (FuncId, usize);
+
 /// A dispatch site after resolution.
 #[derive(Debug, Clone)]
 pub struct Dispatch {
@@ -145,6 +158,16 @@ pub struct Project<'s> {
     pub dispatched: Vec<bool>,
     /// Unprotected accesses to state shared between threads.
     pub shared: super::shared::SharedState,
+    /// Per function, per loop: a compute loop (Python work, no I/O, every
+    /// call known).
+    pub compute: Vec<Vec<bool>>,
+    /// Calls that create pools, processes and threads.
+    pub creations: Vec<Creation>,
+    /// Functions that run when their module is imported, and how.
+    pub import_time: Vec<Option<ImportReach>>,
+    /// Calls of project functions used as iterables (`imap(f, gen())`,
+    /// `for x in gen()`), by (file, qualified name as written).
+    pub iter_calls: HashMap<(usize, String), FuncId>,
 }
 
 struct Index<'s> {
@@ -218,9 +241,15 @@ impl<'s> Project<'s> {
             heavy_loops: vec![Vec::new(); n],
             dispatched: vec![false; n],
             shared: Default::default(),
+            compute: vec![Vec::new(); n],
+            creations: Vec::new(),
+            import_time: vec![None; n],
+            iter_calls: HashMap::default(),
         };
         p.resolve_calls(&index);
         p.resolve_dispatches(&index);
+        p.resolve_iter_calls(&index);
+        p.find_import_time();
         p.propagate_effects();
         p.classify();
         p.propagate_contexts();
@@ -407,6 +436,35 @@ impl<'s> Project<'s> {
                 }
             }
         }
+        // Calls that create pools, processes and threads.
+        let mut creations = Vec::new();
+        for id in 0..self.funcs.len() {
+            let file = self.funcs[id].file;
+            for (ci, c) in self.funcs[id].summary.calls.iter().enumerate() {
+                let qn = self.canonical(index, file, &c.target);
+                let context = self
+                    .rb
+                    .executors
+                    .lookup(&qn)
+                    .copied()
+                    .or_else(|| {
+                        self.rb
+                            .dispatch_calls
+                            .lookup(&qn)
+                            .filter(|i| i.spawns)
+                            .map(|i| i.context)
+                    })
+                    .or_else(|| thread_classes.get(&qn).map(|(_, ctx)| *ctx));
+                if let Some(context) = context {
+                    creations.push(Creation {
+                        from: id,
+                        call: ci,
+                        context,
+                    });
+                }
+            }
+        }
+        self.creations = creations;
         if !thread_classes.is_empty() {
             let mut extra = Vec::new();
             for id in 0..self.funcs.len() {
@@ -444,6 +502,11 @@ impl<'s> Project<'s> {
                     stored: false,
                     scoped: false,
                     awaited: false,
+                    form: crate::semantic::CallableForm::Ref,
+                    pickles_closures: false,
+                    chunking: None,
+                    in_loop: c.in_loop,
+                    spawns: true,
                 };
                 out.push(Dispatch {
                     from: id,
@@ -458,6 +521,64 @@ impl<'s> Project<'s> {
             }
         }
         self.dispatches = out;
+    }
+
+    /// Resolve the project functions called for an iterable.
+    fn resolve_iter_calls(&mut self, index: &Index<'s>) {
+        let mut out = HashMap::default();
+        for id in 0..self.funcs.len() {
+            let file = self.funcs[id].file;
+            let s = self.funcs[id].summary;
+            let loops = s.loops.iter().map(|l| &l.items);
+            let maps = s
+                .dispatches
+                .iter()
+                .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
+            for items in loops.chain(maps) {
+                if let crate::semantic::Items::Call(q) = items {
+                    if let Target::Func(g) = self.resolve_target(index, file, q) {
+                        out.insert((file, q.clone()), g);
+                    }
+                }
+            }
+        }
+        self.iter_calls = out;
+    }
+
+    /// Functions run at import time: reached by calls made at module
+    /// level outside `if __name__ == "__main__":`.
+    fn find_import_time(&mut self) {
+        let mut work = Vec::new();
+        for f in 0..self.funcs.len() {
+            let s = self.funcs[f].summary;
+            if !s.is_module {
+                continue;
+            }
+            for (ci, c) in s.calls.iter().enumerate() {
+                if c.main_guard {
+                    continue;
+                }
+                if let Some(Target::Func(g)) = &self.call_targets[f][ci] {
+                    work.push((*g, (f, ci)));
+                }
+            }
+        }
+        // Breadth first, so that a function is explained by the call
+        // nearest to module level.
+        let mut work: std::collections::VecDeque<_> = work.into();
+        while let Some((g, origin)) = work.pop_front() {
+            if self.import_time[g].is_some() || self.funcs[g].summary.is_module {
+                continue;
+            }
+            self.import_time[g] = Some(origin);
+            for t in self.call_targets[g].iter().flatten() {
+                if let Target::Func(h) = t {
+                    if self.import_time[*h].is_none() {
+                        work.push_back((*h, origin));
+                    }
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------ effects
@@ -672,6 +793,7 @@ impl<'s> Project<'s> {
         let compute: Vec<bool> = (0..nl)
             .map(|l| work_in[l] && !io_in[l] && !unknown_in[l])
             .collect();
+        self.compute[f] = compute.clone();
         let mut e = Effects::default();
         let mut heavy = Vec::new();
         for (l, fact) in s.loops.iter().enumerate() {
@@ -1169,7 +1291,7 @@ fn set(slot: &mut Option<Ev>, ev: Ev) {
     }
 }
 
-fn group_digits(n: u64) -> String {
+pub fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -2,7 +2,7 @@
 //! of worker.
 
 use super::Cx;
-use crate::analysis::project::{Target, Workload};
+use crate::analysis::project::{Dispatch, Target, Workload};
 use crate::diagnostic::Diagnostic;
 use crate::rulebook::ContextKind;
 
@@ -11,6 +11,18 @@ pub fn mismatch(
     code: &str,
     context: ContextKind,
     workload: Workload,
+    out: &mut Vec<Diagnostic>,
+) {
+    mismatch_with(cx, code, context, workload, &|_| Vec::new(), out)
+}
+
+/// [`mismatch`] with the facts of each finding (see `RULE_FACTS`).
+pub fn mismatch_with(
+    cx: &Cx,
+    code: &str,
+    context: ContextKind,
+    workload: Workload,
+    facts: &dyn Fn(&Dispatch) -> Vec<&'static str>,
     out: &mut Vec<Diagnostic>,
 ) {
     let p = cx.p;
@@ -34,7 +46,7 @@ pub fn mismatch(
         };
         let evidence = p.target_evidence(target);
         let dispatcher = format!("`{}`", d.site.via);
-        out.push(cx.diag(
+        out.push(cx.diag_with(
             code,
             d.from,
             d.site.start,
@@ -46,6 +58,7 @@ pub fn mismatch(
                 ("dispatcher", &dispatcher),
                 ("context", context.as_str()),
             ],
+            &facts(d),
         ));
     }
 }

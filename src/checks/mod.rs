@@ -7,11 +7,18 @@ pub mod gil102;
 pub mod gil103;
 pub mod gil104;
 pub mod gil105;
+pub mod gil106;
 pub mod gil201;
 pub mod gil202;
 pub mod gil203;
 pub mod gil204;
 pub mod gil205;
+pub mod gil301;
+pub mod gil302;
+pub mod gil303;
+pub mod gil401;
+pub mod gil402;
+mod numeric;
 mod races;
 
 use crate::analysis::project::{FuncId, Project};
@@ -23,17 +30,23 @@ use crate::source::Location;
 pub fn run(p: &Project, module_file: &[usize], enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let cx = Cx { p, module_file };
-    let checks: [(&str, Check); 10] = [
+    let checks: [(&str, Check); 16] = [
         ("GIL101", gil101::check),
         ("GIL102", gil102::check),
         ("GIL103", gil103::check),
         ("GIL104", gil104::check),
         ("GIL105", gil105::check),
+        ("GIL106", gil106::check),
         ("GIL201", gil201::check),
         ("GIL202", gil202::check),
         ("GIL203", gil203::check),
         ("GIL204", gil204::check),
         ("GIL205", gil205::check),
+        ("GIL301", gil301::check),
+        ("GIL302", gil302::check),
+        ("GIL303", gil303::check),
+        ("GIL401", gil401::check),
+        ("GIL402", gil402::check),
     ];
     for (code, check) in checks {
         if enabled(code) {
@@ -63,7 +76,23 @@ impl Cx<'_, '_> {
         subject: Option<String>,
         values: &[(&str, &str)],
     ) -> Diagnostic {
-        let rule = self.p.rb.rule(code);
+        self.diag_with(code, f, start, end, subject, values, &[])
+    }
+
+    /// [`Self::diag`] for a finding with `facts`, which select the rule's
+    /// `overrides` that apply to it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn diag_with(
+        &self,
+        code: &str,
+        f: FuncId,
+        start: Location,
+        end: Location,
+        subject: Option<String>,
+        values: &[(&str, &str)],
+        facts: &[&str],
+    ) -> Diagnostic {
+        let rule = self.p.rb.rule_with(code, facts);
         let node = &self.p.funcs[f];
         Diagnostic {
             code: rule.code.clone(),

@@ -166,7 +166,20 @@ pub fn footer(o: &Outcome) -> String {
             parts.join(", ")
         );
     }
+    render_target(o, &mut out);
     out
+}
+
+/// Name the target when it is not the default (CPython with the GIL).
+fn render_target(o: &Outcome, out: &mut String) {
+    if o.target.info.kind == crate::rulebook::TargetKind::Gil {
+        return;
+    }
+    let from = match (&o.target.pyproject, &o.target.reason) {
+        (Some(p), Some(why)) => format!(" (from {}: {why})", p.display()),
+        _ => " (--target)".to_string(),
+    };
+    let _ = writeln!(out, "Target: free-threaded CPython{from}");
 }
 
 /// Hot functions first: dispatched, then heavy, then the rest that is not

@@ -8,8 +8,10 @@ pub mod schema;
 
 use pattern::PatternMap;
 use rustc_hash::FxHashMap as HashMap;
-use schema::{CallableArg, RulesFile};
-pub use schema::{ContextKind, IoKind, LockScope, Recommendation, Severity};
+use schema::{CallableArg, OverrideFile, RulesFile};
+pub use schema::{
+    ChunkDefault, ContextKind, IoKind, LockScope, Recommendation, Severity, TargetKind,
+};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -80,6 +82,16 @@ pub struct DispatchCallInfo {
     pub context: ContextKind,
     pub callable: CallableSpec,
     pub many: bool,
+    pub pickles_closures: bool,
+    pub spawns: bool,
+}
+
+/// A `map`-like method that splits an iterable into tasks.
+#[derive(Debug, Clone)]
+pub struct ChunkedMapInfo {
+    pub iterable: CallableSpec,
+    pub chunksize: CallableSpec,
+    pub default: ChunkDefault,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +112,7 @@ pub struct ParallelInfo {
     pub wrapper: String,
     pub default: ContextKind,
     pub keywords: BTreeMap<String, BTreeMap<String, ContextKind>>,
+    pub pickles_closures: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +133,66 @@ pub struct RuleInfo {
     pub recommendation: Recommendation,
     pub fix_title: String,
     pub doc: &'static str,
+    /// Per-target and per-finding changes, in order (see
+    /// [`Rulebook::for_target`] and [`Rulebook::rule_with`]).
+    pub overrides: Vec<RuleOverride>,
+}
+
+/// A change to a rule that applies under conditions.
+#[derive(Debug, Clone, Default)]
+pub struct RuleOverride {
+    pub target: Option<TargetKind>,
+    /// `requires-python` admits this `(major, minor)`.
+    pub python: Option<(u64, u64)>,
+    pub facts: Vec<String>,
+    pub severity: Option<Severity>,
+    pub enabled: Option<bool>,
+    pub message: Option<String>,
+    pub help: Option<String>,
+    pub recommendation: Option<Recommendation>,
+    pub fix_title: Option<String>,
+}
+
+impl RuleOverride {
+    fn apply(&self, info: &mut RuleInfo) {
+        if let Some(s) = self.severity {
+            info.severity = s;
+        }
+        if let Some(e) = self.enabled {
+            info.enabled = e;
+        }
+        if let Some(m) = &self.message {
+            info.message = m.clone();
+        }
+        if let Some(h) = &self.help {
+            info.help = h.clone();
+        }
+        if let Some(r) = self.recommendation {
+            info.recommendation = r;
+        }
+        if let Some(f) = &self.fix_title {
+            info.fix_title = f.clone();
+        }
+    }
+}
+
+/// What an analysis run targets: the interpreter, and what the project's
+/// `requires-python` admits.
+#[derive(Debug, Clone, Default)]
+pub struct TargetInfo {
+    pub kind: TargetKind,
+    /// The `requires-python` specifier, when a `pyproject.toml` gives one.
+    pub requires_python: Option<String>,
+}
+
+impl TargetInfo {
+    /// Does `requires-python` admit some `major.minor.*` release? Unknown
+    /// (no pyproject, or a specifier advise cannot read) is no.
+    pub fn allows(&self, major: u64, minor: u64) -> bool {
+        self.requires_python
+            .as_deref()
+            .is_some_and(|s| crate::target::specifier_allows(s, major, minor))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +201,8 @@ pub struct Settings {
     pub max_propagation_rounds: u32,
     pub max_chain_length: u32,
     pub cold_guards: Vec<String>,
+    pub thread_pool_at_scale: u64,
+    pub many_tasks: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -157,8 +232,61 @@ pub struct Rulebook {
     /// Method names that wait for dispatched work (`join`).
     pub wait_methods: BTreeMap<String, ()>,
     pub wait_calls: PatternMap<()>,
+    /// Executors whose tasks travel by cloudpickle.
+    pub closure_executors: PatternMap<()>,
+    /// `Type.method` -> how it chunks its iterable.
+    pub chunked_maps: PatternMap<ChunkedMapInfo>,
+    pub unbounded: PatternMap<()>,
+    pub arrays: PatternMap<()>,
+    /// Scalar function -> NumPy ufunc (qualified).
+    pub ufuncs: PatternMap<String>,
+    pub jit: JitInfo,
+    /// Classifier prefixes that declare free-threaded support.
+    pub free_threaded_classifiers: Vec<String>,
     pub rules: BTreeMap<String, RuleInfo>,
 }
+
+/// What Numba's nopython mode compiles.
+#[derive(Debug, Clone, Default)]
+pub struct JitInfo {
+    pub decorators: PatternMap<()>,
+    /// `true`: supported; `false`: not (the most specific pattern wins).
+    pub calls: PatternMap<bool>,
+    pub unsupported_methods: BTreeMap<String, ()>,
+    /// Construct kind -> how a message names it.
+    pub constructs: BTreeMap<String, String>,
+}
+
+/// The constructs the builder recognises in a function body, for
+/// `jit.unsupported_constructs`.
+pub const JIT_CONSTRUCTS: &[&str] = &[
+    "async",
+    "class",
+    "nested-function",
+    "except-as",
+    "try-finally",
+    "with",
+    "del",
+    "global",
+    "kwargs",
+    "set-comprehension",
+    "generator-expression",
+    "dict-comprehension",
+    "dict-literal",
+    "heterogeneous-list",
+    "fstring",
+    "string-formatting",
+    "yield",
+    "lambda",
+];
+
+/// Facts a rule can establish about one finding, for `overrides` whose
+/// `when` lists `facts`.
+pub const RULE_FACTS: &[(&str, &[&str])] = &[
+    ("GIL101", &["picklable"]),
+    ("GIL401", &["parallel"]),
+    ("GIL402", &["derived"]),
+];
 
 /// Every rule the binary implements, with its doc. The rulebook must give
 /// each of them a name, severity, message and recommendation.
@@ -216,6 +344,11 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         &["subject", "evidence", "chain", "coroutine"],
     ),
     (
+        "GIL106",
+        include_str!("../../rules/docs/GIL106.md"),
+        &["subject", "evidence", "dispatcher", "scale"],
+    ),
+    (
         "GIL201",
         include_str!("../../rules/docs/GIL201.md"),
         &["place", "what", "statement", "entries"],
@@ -254,6 +387,31 @@ pub const KNOWN_RULES: &[(&str, &str, &[&str])] = &[
         "GIL205",
         include_str!("../../rules/docs/GIL205.md"),
         &["lock", "statement"],
+    ),
+    (
+        "GIL301",
+        include_str!("../../rules/docs/GIL301.md"),
+        &["creation", "where"],
+    ),
+    (
+        "GIL302",
+        include_str!("../../rules/docs/GIL302.md"),
+        &["callable", "dispatcher", "display"],
+    ),
+    (
+        "GIL303",
+        include_str!("../../rules/docs/GIL303.md"),
+        &["subject", "dispatcher", "items"],
+    ),
+    (
+        "GIL401",
+        include_str!("../../rules/docs/GIL401.md"),
+        &["subject", "evidence", "loop_line"],
+    ),
+    (
+        "GIL402",
+        include_str!("../../rules/docs/GIL402.md"),
+        &["subject", "vector"],
     ),
 ];
 
@@ -327,6 +485,8 @@ impl Rulebook {
                 max_propagation_rounds: 64,
                 max_chain_length: 6,
                 cold_guards: Vec::new(),
+                thread_pool_at_scale: 100,
+                many_tasks: 10_000,
             },
             effects: PatternMap::default(),
             returns: PatternMap::default(),
@@ -345,6 +505,13 @@ impl Rulebook {
             parallel: PatternMap::default(),
             wait_methods: BTreeMap::new(),
             wait_calls: PatternMap::default(),
+            closure_executors: PatternMap::default(),
+            chunked_maps: PatternMap::default(),
+            unbounded: PatternMap::default(),
+            arrays: PatternMap::default(),
+            ufuncs: PatternMap::default(),
+            jit: JitInfo::default(),
+            free_threaded_classifiers: Vec::new(),
             rules: BTreeMap::new(),
         };
         rb.layer("<default rules>", file, true)?;
@@ -425,6 +592,18 @@ impl Rulebook {
             if let Some(v) = s.cold_guards {
                 self.settings.cold_guards = v;
             }
+            if let Some(v) = s.thread_pool_at_scale {
+                if v.value < 2 {
+                    return Err(err_at(name, &v, "thread_pool_at_scale must be at least 2"));
+                }
+                self.settings.thread_pool_at_scale = v.value;
+            }
+            if let Some(v) = s.many_tasks {
+                if v.value == 0 {
+                    return Err(err_at(name, &v, "many_tasks must be at least 1"));
+                }
+                self.settings.many_tasks = v.value;
+            }
         }
         if let Some(c) = file.catalogue {
             for e in c.io {
@@ -487,6 +666,55 @@ impl Rulebook {
                 check_method_name(name, &m.name)?;
                 self.mutators.insert(m.name.value.clone(), m.grows);
             }
+            for e in c.arrays {
+                self.arrays.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.unbounded {
+                self.unbounded.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in c.ufuncs {
+                pattern::validate_qualified(name, &e.ufunc)?;
+                self.ufuncs
+                    .insert_spanned(name, &e.pattern, e.ufunc.value.clone())?;
+            }
+        }
+        if let Some(j) = file.jit {
+            for e in j.decorators {
+                self.jit.decorators.insert_spanned(name, &e.pattern, ())?;
+            }
+            for e in j.supported {
+                self.jit.calls.insert_spanned(name, &e.pattern, true)?;
+            }
+            for e in j.unsupported {
+                self.jit.calls.insert_spanned(name, &e.pattern, false)?;
+            }
+            for m in j.unsupported_methods {
+                check_method_name(name, &m.name)?;
+                self.jit
+                    .unsupported_methods
+                    .insert(m.name.value.clone(), ());
+            }
+            for c in j.unsupported_constructs {
+                if !JIT_CONSTRUCTS.contains(&c.construct.value.as_str()) {
+                    return Err(err_at(
+                        name,
+                        &c.construct,
+                        format!(
+                            "unknown construct `{}`; advise recognises {}",
+                            c.construct.value,
+                            JIT_CONSTRUCTS.join(", ")
+                        ),
+                    ));
+                }
+                self.jit
+                    .constructs
+                    .insert(c.construct.value.clone(), c.what);
+            }
+        }
+        if let Some(t) = file.targets {
+            if let Some(v) = t.free_threaded_classifiers {
+                self.free_threaded_classifiers = v;
+            }
         }
         if let Some(d) = file.dispatch {
             for e in d.calls {
@@ -495,11 +723,17 @@ impl Rulebook {
                     context: e.context,
                     callable: (&e.callable).into(),
                     many: e.many,
+                    pickles_closures: e.pickles_closures,
+                    spawns: e.spawns,
                 };
                 self.dispatch_calls.insert_spanned(name, &e.pattern, info)?;
             }
             for e in d.executors {
                 self.executors.insert_spanned(name, &e.pattern, e.context)?;
+                if e.pickles_closures {
+                    self.closure_executors
+                        .insert_spanned(name, &e.pattern, ())?;
+                }
                 if let Some(w) = &e.workers {
                     check_callable(name, &e.pattern, w)?;
                     self.pool_workers
@@ -541,8 +775,19 @@ impl Rulebook {
                     wrapper: e.wrapper.value.clone(),
                     default: e.default,
                     keywords: e.keywords,
+                    pickles_closures: e.pickles_closures,
                 };
                 self.parallel.insert_spanned(name, &e.pattern, info)?;
+            }
+            for e in d.chunked_maps {
+                check_callable(name, &e.pattern, &e.iterable)?;
+                check_callable(name, &e.pattern, &e.chunksize)?;
+                let info = ChunkedMapInfo {
+                    iterable: (&e.iterable).into(),
+                    chunksize: (&e.chunksize).into(),
+                    default: e.default,
+                };
+                self.chunked_maps.insert_spanned(name, &e.pattern, info)?;
             }
         }
         for (code, r) in file.rules {
@@ -559,6 +804,10 @@ impl Rulebook {
             for text in [&r.message, &r.help, &r.fix_title].into_iter().flatten() {
                 check_template(name, text, placeholders)?;
             }
+            let mut overrides = Vec::new();
+            for o in r.overrides {
+                overrides.push(check_override(name, &code.value, o, placeholders)?);
+            }
             let existing = self.rules.get(&code.value).cloned();
             let base = match existing {
                 Some(b) => b,
@@ -572,6 +821,7 @@ impl Rulebook {
                     recommendation: Recommendation::None,
                     fix_title: String::new(),
                     doc,
+                    overrides: Vec::new(),
                 },
                 None => unreachable_rule(name, &code)?,
             };
@@ -607,6 +857,7 @@ impl Rulebook {
             if let Some(f) = r.fix_title {
                 info.fix_title = f.value;
             }
+            info.overrides.extend(overrides);
             self.rules.insert(code.value.clone(), info);
         }
         if is_default {
@@ -629,6 +880,57 @@ impl Rulebook {
 
     pub fn rule(&self, code: &str) -> &RuleInfo {
         &self.rules[code]
+    }
+
+    /// A rule as it reads for one finding: its overrides whose `when`
+    /// lists only facts the finding has are applied. Overrides still
+    /// conditioned on a target or a Python version (in a rulebook that
+    /// was not made [`Self::for_target`]) do not apply.
+    pub fn rule_with(&self, code: &str, facts: &[&str]) -> std::borrow::Cow<'_, RuleInfo> {
+        let rule = self.rule(code);
+        let applies = |o: &RuleOverride| {
+            o.target.is_none()
+                && o.python.is_none()
+                && !o.facts.is_empty()
+                && o.facts.iter().all(|f| facts.contains(&f.as_str()))
+        };
+        if !rule.overrides.iter().any(applies) {
+            return std::borrow::Cow::Borrowed(rule);
+        }
+        let mut info = rule.clone();
+        for o in rule.overrides.iter().filter(|o| applies(o)) {
+            o.apply(&mut info);
+        }
+        std::borrow::Cow::Owned(info)
+    }
+
+    /// The rulebook as it reads for a target: overrides whose target and
+    /// Python conditions hold are applied, or kept (their conditions now
+    /// met) when they also need facts of a finding; the others are
+    /// dropped.
+    pub fn for_target(&self, t: &TargetInfo) -> Rulebook {
+        let mut rb = self.clone();
+        for info in rb.rules.values_mut() {
+            let overrides = std::mem::take(&mut info.overrides);
+            let mut kept = Vec::new();
+            for mut o in overrides {
+                if o.target.is_some_and(|k| k != t.kind) {
+                    continue;
+                }
+                if o.python.is_some_and(|(ma, mi)| !t.allows(ma, mi)) {
+                    continue;
+                }
+                o.target = None;
+                o.python = None;
+                if o.facts.is_empty() {
+                    o.apply(info);
+                } else {
+                    kept.push(o);
+                }
+            }
+            info.overrides = kept;
+        }
+        rb
     }
 
     /// What the catalogue says a qualified call does.
@@ -656,6 +958,69 @@ fn check_method_name(file: &str, m: &Spanned<String>) -> Result<(), RulesError> 
             format!("`{}` is not a method name", m.value),
         ))
     }
+}
+
+/// Validate one `overrides` entry of a rule.
+fn check_override(
+    file: &str,
+    code: &str,
+    o: OverrideFile,
+    placeholders: &[&str],
+) -> Result<RuleOverride, RulesError> {
+    for text in [&o.message, &o.help, &o.fix_title].into_iter().flatten() {
+        check_template(file, text, placeholders)?;
+    }
+    let python = match &o.when.python {
+        Some(v) => {
+            let parsed = v
+                .value
+                .split_once('.')
+                .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
+            match parsed {
+                Some(p) => Some(p),
+                None => {
+                    return Err(err_at(
+                        file,
+                        v,
+                        format!("`{}` is not a Python release such as \"3.14\"", v.value),
+                    ))
+                }
+            }
+        }
+        None => None,
+    };
+    let known: &[&str] = RULE_FACTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, f)| *f)
+        .unwrap_or(&[]);
+    let mut facts = Vec::new();
+    for f in &o.when.facts {
+        if !known.contains(&f.value.as_str()) {
+            let offered = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(err_at(
+                file,
+                f,
+                format!("{code} has no fact `{}`; it offers {offered}", f.value),
+            ));
+        }
+        facts.push(f.value.clone());
+    }
+    Ok(RuleOverride {
+        target: o.when.target,
+        python,
+        facts,
+        severity: o.severity,
+        enabled: o.enabled,
+        message: o.message.map(|m| m.value),
+        help: o.help.map(|h| h.value),
+        recommendation: o.recommendation,
+        fix_title: o.fix_title.map(|f| f.value),
+    })
 }
 
 fn check_callable(file: &str, at: &Spanned<String>, c: &CallableArg) -> Result<(), RulesError> {

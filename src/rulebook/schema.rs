@@ -20,6 +20,12 @@ pub struct RulesFile {
     pub catalogue: Option<CatalogueFile>,
     #[serde(default)]
     pub dispatch: Option<DispatchFile>,
+    /// What Numba's nopython mode compiles (GIL401).
+    #[serde(default)]
+    pub jit: Option<JitFile>,
+    /// How `--target auto` reads a project's metadata.
+    #[serde(default)]
+    pub targets: Option<TargetsFile>,
     /// Per-rule settings, keyed by code (`GIL101`).
     #[serde(default)]
     pub rules: BTreeMap<RuleCode, RuleFile>,
@@ -59,6 +65,12 @@ pub struct SettingsFile {
     pub max_chain_length: Option<Spanned<u32>>,
     /// Names whose test guards debug-only code.
     pub cold_guards: Option<Vec<String>>,
+    /// A thread pool with at least this many workers is "at scale" (GIL106).
+    pub thread_pool_at_scale: Option<Spanned<u64>>,
+    /// `range(N)` with `N` at or above this is a large iterable to map
+    /// over one task at a time (GIL303), or to start one thread per item
+    /// of (GIL106).
+    pub many_tasks: Option<Spanned<u64>>,
 }
 
 /// Qualified-name patterns that say what a call does.
@@ -110,6 +122,87 @@ pub struct CatalogueFile {
     /// single-operation mutations whose atomicity is folklore.
     #[serde(default)]
     pub mutators: Vec<MutatorEntry>,
+    /// Array types whose elements a Python loop should not visit one by
+    /// one (`numpy.ndarray`).
+    #[serde(default)]
+    pub arrays: Vec<PlainEntry>,
+    /// Iterables without an end: `itertools.count()`, `sys.stdin`.
+    #[serde(default)]
+    pub unbounded: Vec<PlainEntry>,
+    /// Scalar functions with a NumPy ufunc doing the same on whole arrays
+    /// (`math.sqrt` -> `numpy.sqrt`), for writing a loop as one expression.
+    #[serde(default)]
+    pub ufuncs: Vec<UfuncEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UfuncEntry {
+    pub pattern: Spanned<String>,
+    /// The NumPy function, qualified: `numpy.sqrt`.
+    pub ufunc: Spanned<String>,
+}
+
+/// What Numba's nopython mode can compile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JitFile {
+    /// Decorators that compile a function already: its loops are not
+    /// Python loops.
+    #[serde(default)]
+    pub decorators: Vec<PlainEntry>,
+    /// Calls nopython code can make.
+    #[serde(default)]
+    pub supported: Vec<PlainEntry>,
+    /// Calls it cannot, where a broader `supported` pattern matches.
+    #[serde(default)]
+    pub unsupported: Vec<PlainEntry>,
+    /// Methods it cannot compile on receivers advise cannot type
+    /// (`line.split()`, `gen.send(x)`).
+    #[serde(default)]
+    pub unsupported_methods: Vec<MutatorEntry>,
+    /// Constructs of a function body it cannot compile, by the kind the
+    /// builder records (see `semantic::JIT_CONSTRUCTS`), with how a
+    /// message names them.
+    #[serde(default)]
+    pub unsupported_constructs: Vec<ConstructEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstructEntry {
+    pub construct: Spanned<String>,
+    pub what: String,
+}
+
+/// How `--target auto` decides.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsFile {
+    /// Trove classifiers (or their prefixes) in `pyproject.toml` that
+    /// declare support for free-threaded CPython.
+    #[serde(default)]
+    pub free_threaded_classifiers: Option<Vec<String>>,
+}
+
+/// The interpreter the analysed code is meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// CPython with the GIL.
+    #[default]
+    Gil,
+    /// Free-threaded CPython (3.13t, 3.14t).
+    FreeThreaded,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Gil => "gil",
+            TargetKind::FreeThreaded => "free-threaded",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,6 +352,11 @@ pub struct DispatchFile {
     /// Base classes whose `run()` runs elsewhere: `threading.Thread`.
     #[serde(default)]
     pub thread_classes: Vec<ThreadClass>,
+    /// `map`-like methods that split an iterable into tasks, by the
+    /// executor type and method: where their chunk size is given and what
+    /// it is by default.
+    #[serde(default)]
+    pub chunked_maps: Vec<ChunkedMap>,
     /// Methods on any receiver that take an executor and a callable:
     /// `loop.run_in_executor(executor, f)`.
     #[serde(default)]
@@ -293,6 +391,14 @@ pub struct DispatchCall {
     /// The callable runs many times (a `map`).
     #[serde(default)]
     pub many: bool,
+    /// The callable is serialised with cloudpickle (or not at all), so
+    /// lambdas and closures travel.
+    #[serde(default)]
+    pub pickles_closures: bool,
+    /// Each call starts a new thread or process (`threading.Thread`), as
+    /// opposed to handing work to a pool.
+    #[serde(default)]
+    pub spawns: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,6 +410,10 @@ pub struct ExecutorEntry {
     /// (`max_workers`); a pool with one worker runs its tasks one at a time.
     #[serde(default)]
     pub workers: Option<CallableArg>,
+    /// The pool serialises tasks with cloudpickle: lambdas and closures
+    /// travel.
+    #[serde(default)]
+    pub pickles_closures: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,6 +423,26 @@ pub struct ExecutorMethod {
     pub callable: CallableArg,
     #[serde(default)]
     pub many: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkedMap {
+    /// `Type.method`: `multiprocessing.pool.Pool.imap`.
+    pub pattern: Spanned<String>,
+    pub iterable: CallableArg,
+    pub chunksize: CallableArg,
+    /// What the pool does without a chunk size.
+    pub default: ChunkDefault,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChunkDefault {
+    /// One item per task: every item pays a round trip.
+    One,
+    /// The pool picks a chunk size from the iterable's length.
+    Auto,
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,6 +483,9 @@ pub struct ParallelCall {
     /// keyword -> value -> context, e.g. backend: {threading: threads}.
     #[serde(default)]
     pub keywords: BTreeMap<String, BTreeMap<String, ContextKind>>,
+    /// Tasks are serialised with cloudpickle: lambdas and closures travel.
+    #[serde(default)]
+    pub pickles_closures: bool,
 }
 
 #[derive(
@@ -423,4 +556,37 @@ pub struct RuleFile {
     pub help: Option<Spanned<String>>,
     pub recommendation: Option<Recommendation>,
     pub fix_title: Option<Spanned<String>>,
+    /// Changes that apply on some targets or to some findings, in order;
+    /// a later matching entry wins field by field.
+    #[serde(default)]
+    pub overrides: Vec<OverrideFile>,
+}
+
+/// A per-target (or per-finding) change to a rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideFile {
+    pub when: WhenFile,
+    pub severity: Option<Severity>,
+    pub enabled: Option<bool>,
+    pub message: Option<Spanned<String>>,
+    pub help: Option<Spanned<String>>,
+    pub recommendation: Option<Recommendation>,
+    pub fix_title: Option<Spanned<String>>,
+}
+
+/// When an override applies: every condition given must hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhenFile {
+    /// The interpreter targeted (`--target`).
+    #[serde(default)]
+    pub target: Option<TargetKind>,
+    /// The project's `requires-python` admits this `X.Y` release.
+    #[serde(default)]
+    pub python: Option<Spanned<String>>,
+    /// Facts the rule establishes about one finding (see `advise
+    /// --explain`'s source, `RULE_FACTS` in `src/rulebook/mod.rs`).
+    #[serde(default)]
+    pub facts: Vec<Spanned<String>>,
 }

@@ -15,7 +15,9 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+mod kernels;
 mod shared;
+use kernels::LoopDeps;
 use shared::{CheckFrame, Guard, ReadRec};
 
 /// How deep our own walk descends before giving up on a subtree. The parser
@@ -107,6 +109,8 @@ pub struct Builder<'a> {
     star_import: bool,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
     pub truncated: Option<Location>,
+    /// The module's name for `numpy`, once looked up.
+    numpy_alias: std::cell::OnceCell<Option<String>>,
     // --- shared state (see `shared.rs`) ---
     /// Locks held at this point of the current function.
     guards: Vec<Guard>,
@@ -132,6 +136,18 @@ pub struct Builder<'a> {
     /// Per (function, dispatch index): the innermost loop it was made in,
     /// and whether the dispatcher itself runs the callable many times.
     dispatch_meta: HashMap<(usize, usize), (Option<u32>, bool)>,
+    // --- loops, constructs, guards (see `kernels.rs`) ---
+    /// Per enclosing loop of the current function: its dependencies.
+    deps: Vec<LoopDeps>,
+    /// Finished loops of the current function and the names they store.
+    finished: Vec<(u32, HashSet<String>)>,
+    /// Inside `if __name__ == "__main__":`.
+    main_guard: u32,
+    /// Visiting the target of an augmented assignment.
+    aug_target: bool,
+    /// Conditional blocks open in the current function, by id.
+    blocks: Vec<u32>,
+    next_block: u32,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -240,6 +256,7 @@ impl<'a> Builder<'a> {
             class_methods: HashMap::default(),
             star_import: false,
             truncated: None,
+            numpy_alias: std::cell::OnceCell::new(),
             guards: Vec::new(),
             awaits: 0,
             last_await: None,
@@ -252,6 +269,12 @@ impl<'a> Builder<'a> {
             copies: HashSet::default(),
             thread_locals: HashMap::default(),
             dispatch_meta: HashMap::default(),
+            deps: Vec::new(),
+            finished: Vec::new(),
+            main_guard: 0,
+            aug_target: false,
+            blocks: Vec::new(),
+            next_block: 0,
         }
     }
 
@@ -292,6 +315,9 @@ impl<'a> Builder<'a> {
             joins: false,
             accesses: Vec::new(),
             fresh_locks: Vec::new(),
+            decorators: Vec::new(),
+            is_generator: false,
+            constructs: Vec::new(),
         });
         self.collect_consts(body);
         self.prepass(body);
@@ -697,6 +723,10 @@ impl<'a> Builder<'a> {
             Some(it) => self.loop_iter(it),
             None => (None, IterKind::Other),
         };
+        let items = match iter {
+            Some(it) => self.items_of(it, 0),
+            None => Items::Unknown,
+        };
         let parent = self.loop_stack.last().copied();
         let f = &mut self.funcs[self.cur];
         f.loops.push(LoopFact {
@@ -709,9 +739,18 @@ impl<'a> Builder<'a> {
             has_work: false,
             has_await: false,
             has_unknown: false,
+            items,
+            var: None,
+            has_text: false,
+            array_elems: 0,
+            array_irregular: false,
+            untyped_index: false,
+            independent: false,
+            vector: None,
         });
         let idx = (f.loops.len() - 1) as u32;
         self.loop_stack.push(idx);
+        self.push_deps(idx);
         idx
     }
 
@@ -746,6 +785,9 @@ impl<'a> Builder<'a> {
         }
         use crate::rulebook::{Effect, IoKind};
         let (name, readline) = match self.resolve(it) {
+            Binding::Instance(t) if self.rb.arrays.lookup(&t).is_some() => {
+                return (None, IterKind::Array)
+            }
             Binding::Instance(t) => (t.clone(), Some(format!("{t}.readline"))),
             Binding::Qn(q) => (q, None),
             Binding::Unknown => return (None, IterKind::Other),
@@ -797,6 +839,27 @@ impl<'a> Builder<'a> {
         let qualname = format!("{}{}", prefix, f.name.as_str());
         let full = self.full(&qualname);
         let def_loc = self.loc(f.name.range.start());
+        if self
+            .scopes
+            .last()
+            .is_some_and(|s| s.kind == ScopeKind::Function)
+        {
+            self.construct("nested-function", f.range.start());
+        }
+        let decorators = f
+            .decorator_list
+            .iter()
+            .filter_map(|d| {
+                let e = match &d.expression {
+                    Expr::Call(c) => &*c.func,
+                    e => e,
+                };
+                match self.resolve(e) {
+                    Binding::Qn(q) => Some(q),
+                    _ => None,
+                }
+            })
+            .collect();
         self.funcs.push(FunctionSummary {
             qualname: qualname.clone(),
             full,
@@ -812,6 +875,9 @@ impl<'a> Builder<'a> {
             joins: false,
             accesses: Vec::new(),
             fresh_locks: Vec::new(),
+            decorators,
+            is_generator: false,
+            constructs: Vec::new(),
         });
         let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
         let saved_loops = std::mem::take(&mut self.loop_stack);
@@ -820,10 +886,18 @@ impl<'a> Builder<'a> {
         let saved_handler = std::mem::take(&mut self.handler_depth);
         let saved_cold = std::mem::take(&mut self.cold_depth);
         let saved_shared = self.take_shared_state();
+        let saved_kernels = self.take_kernel_state();
+        if f.is_async {
+            self.construct("async", f.range.start());
+        }
+        if let Some(k) = &f.parameters.kwarg {
+            self.construct("kwargs", k.range.start());
+        }
         self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
         self.enter_synchronized(f);
         self.visit_body(&f.body);
         self.scopes.pop();
+        self.restore_kernel_state(saved_kernels);
         self.restore_shared_state(saved_shared);
         self.cur = saved_cur;
         self.loop_stack = saved_loops;
@@ -893,6 +967,13 @@ impl<'a> Builder<'a> {
     }
 
     fn visit_class(&mut self, c: &'a ast::StmtClassDef) {
+        if self
+            .scopes
+            .last()
+            .is_some_and(|s| s.kind == ScopeKind::Function)
+        {
+            self.construct("class", c.range.start());
+        }
         for d in &c.decorator_list {
             self.visit_expr(&d.expression);
         }
@@ -1049,6 +1130,14 @@ impl<'a> Builder<'a> {
         if self.lambda_depth == 0 {
             self.detect_dispatch(call);
             let resolved = self.resolve(&call.func);
+            self.note_call_construct(
+                call,
+                match &resolved {
+                    Binding::Qn(q) => Some(q.as_str()),
+                    _ => None,
+                },
+            );
+            self.dep_call(call);
             if !matches!(resolved, Binding::Qn(_)) && !self.is_pure_method(call) {
                 if self.handler_depth == 0 {
                     self.funcs[self.cur].has_unknown = true;
@@ -1071,6 +1160,7 @@ impl<'a> Builder<'a> {
                     });
                 let locked = self.locked();
                 let receiver = self.receiver_of(&call.func);
+                let main_guard = self.main_guard > 0;
                 self.func().calls.push(CallSite {
                     target: q,
                     display,
@@ -1083,6 +1173,7 @@ impl<'a> Builder<'a> {
                     cold,
                     locked,
                     receiver,
+                    main_guard,
                 });
             }
             self.call_shared_facts(call);
@@ -1189,6 +1280,8 @@ impl<'a> Builder<'a> {
         self.dispatch_meta
             .insert((self.cur, idx), (self.loop_stack.last().copied(), many));
         let many = many || !self.loop_stack.is_empty();
+        let form = self.callable_form(target, 0);
+        let in_loop = self.loop_stack.last().copied();
         self.func().dispatches.push(DispatchSite {
             start,
             end,
@@ -1202,7 +1295,22 @@ impl<'a> Builder<'a> {
             stored: false,
             scoped,
             awaited: false,
+            form,
+            pickles_closures: false,
+            chunking: None,
+            in_loop,
+            spawns: false,
         });
+    }
+
+    /// Amend the dispatch just recorded for `call`, if one was.
+    fn patch_dispatch(&mut self, call: &ast::ExprCall, f: impl FnOnce(&mut DispatchSite)) {
+        let start = self.loc(call.range().start());
+        if let Some(d) = self.func().dispatches.last_mut() {
+            if d.start == start {
+                f(d);
+            }
+        }
     }
 
     fn detect_dispatch(&mut self, call: &'a ast::ExprCall) {
@@ -1212,6 +1320,10 @@ impl<'a> Builder<'a> {
             if let Some(info) = rb.dispatch_calls.lookup(q) {
                 let arg = Self::pick_arg(call, &info.callable);
                 self.push_dispatch(call, info.context, arg, short_name(q), info.many);
+                self.patch_dispatch(call, |d| {
+                    d.pickles_closures = info.pickles_closures;
+                    d.spawns = info.spawns;
+                });
                 return;
             }
         }
@@ -1228,15 +1340,25 @@ impl<'a> Builder<'a> {
                             format!("{}.{}", short_name(&t), m),
                             minfo.many,
                         );
+                        let closures = rb.closure_executors.lookup(&t).is_some();
+                        let chunking = self.chunking(call, &t, m);
+                        self.patch_dispatch(call, |d| {
+                            d.pickles_closures = closures;
+                            d.chunking = chunking;
+                        });
                         return;
                     }
                 }
             }
             if let Some(einfo) = rb.executor_calls.get(m) {
+                let mut closures = false;
                 let ctx = match call.arguments.args.get(einfo.executor) {
                     Some(Expr::NoneLiteral(_)) => Some(einfo.default),
                     Some(e) => match self.resolve(e) {
-                        Binding::Instance(t) => rb.executors.lookup(&t).copied(),
+                        Binding::Instance(t) => {
+                            closures = rb.closure_executors.lookup(&t).is_some();
+                            rb.executors.lookup(&t).copied()
+                        }
                         _ => None,
                     },
                     None => None,
@@ -1244,6 +1366,7 @@ impl<'a> Builder<'a> {
                 if let Some(ctx) = ctx {
                     let arg = Self::pick_arg(call, &einfo.callable);
                     self.push_dispatch(call, ctx, arg, m.to_string(), false);
+                    self.patch_dispatch(call, |d| d.pickles_closures = closures);
                     return;
                 }
             }
@@ -1286,6 +1409,8 @@ impl<'a> Builder<'a> {
                     if matches!(self.resolve(&wrapped.func), Binding::Qn(w) if w == info.wrapper) {
                         let target = wrapped.arguments.args.first();
                         self.push_dispatch(call, ctx, target, short_name(&qn), true);
+                        let closures = info.pickles_closures;
+                        self.patch_dispatch(call, |d| d.pickles_closures = closures);
                     }
                 }
             }
@@ -1396,23 +1521,42 @@ impl<'a> Builder<'a> {
                     self.mark_await_all();
                     self.note_await(f.range.start());
                 }
-                let _ = idx;
                 self.visit_expr(&f.target);
+                self.set_loop_var(&f.target);
                 self.note_loop_targets(&f.target);
+                self.enter_loop_body();
                 self.visit_body(&f.body);
-                self.loop_stack.pop();
+                self.exit_cond();
+                self.pop_loop();
+                if let Some(v) = self.derive_vector(f) {
+                    self.funcs[self.cur].loops[idx as usize].vector = Some(v);
+                }
                 self.visit_body(&f.orelse);
             }
             Stmt::While(w) => {
                 let start = self.loc(w.range.start());
                 let end = self.loc(w.test.range().end());
-                self.push_loop(start, end, LoopKind::While, None);
+                let idx = self.push_loop(start, end, LoopKind::While, None);
+                let forever = match &*w.test {
+                    Expr::BooleanLiteral(b) => b.value,
+                    Expr::NumberLiteral(n) => {
+                        matches!(&n.value, ast::Number::Int(i) if i.as_u64().is_some_and(|v| v != 0))
+                    }
+                    _ => false,
+                };
+                if forever {
+                    self.funcs[self.cur].loops[idx as usize].items =
+                        Items::Unbounded("a `while True` loop".into());
+                }
                 self.visit_expr(&w.test);
+                self.enter_loop_body();
                 self.visit_body(&w.body);
-                self.loop_stack.pop();
+                self.exit_cond();
+                self.pop_loop();
                 self.visit_body(&w.orelse);
             }
             Stmt::With(w) => {
+                self.construct("with", w.range.start());
                 let held = self.guards.len();
                 for item in &w.items {
                     if w.is_async {
@@ -1434,12 +1578,17 @@ impl<'a> Builder<'a> {
             }
             Stmt::AugAssign(a) => {
                 self.mark_work();
+                self.aug_target = matches!(*a.target, Expr::Name(_));
                 self.visit_expr(&a.target);
+                self.aug_target = false;
                 let awaits_before = self.awaits;
                 let mark = self.begin_reads();
                 self.in_binop += 1;
                 self.visit_expr(&a.value);
                 self.in_binop -= 1;
+                if let Expr::Name(n) = &*a.target {
+                    self.dep_reduction(n.id.as_str(), a.op);
+                }
                 let reads = self.end_reads(mark);
                 self.record_aug_assign(stmt, a, reads, awaits_before);
             }
@@ -1466,6 +1615,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::Delete(d) => {
+                self.construct("del", d.range.start());
                 for t in &d.targets {
                     self.visit_expr(t);
                 }
@@ -1474,6 +1624,18 @@ impl<'a> Builder<'a> {
             Stmt::Expr(e) => {
                 self.visit_expr(&e.value);
                 self.note_acquire_release(&e.value);
+            }
+            Stmt::If(i) if self.is_main_guard(&i.test) => {
+                self.visit_expr(&i.test);
+                self.main_guard += 1;
+                self.visit_body(&i.body);
+                self.main_guard -= 1;
+                for c in &i.elif_else_clauses {
+                    if let Some(t) = &c.test {
+                        self.visit_expr(t);
+                    }
+                    self.visit_body(&c.body);
+                }
             }
             Stmt::If(i) if !self.is_cold_guard(&i.test) => {
                 let mark = self.begin_reads();
@@ -1485,7 +1647,9 @@ impl<'a> Builder<'a> {
                 // Each branch starts from the awaits passed before the test;
                 // after the `if`, the most any branch passed.
                 let at_test = (self.awaits, self.last_await);
+                self.enter_cond();
                 self.visit_body(&i.body);
+                self.exit_cond();
                 let mut most = (self.awaits, self.last_await);
                 if !after {
                     self.guards.truncate(held);
@@ -1499,7 +1663,9 @@ impl<'a> Builder<'a> {
                         let reads = self.end_reads(mark);
                         inner = self.push_check(t, reads);
                     }
+                    self.enter_cond();
                     self.visit_body(&c.body);
+                    self.exit_cond();
                     if self.awaits > most.0 {
                         most = (self.awaits, self.last_await);
                     }
@@ -1515,6 +1681,7 @@ impl<'a> Builder<'a> {
             Stmt::If(i) if self.is_cold_guard(&i.test) => {
                 self.visit_expr(&i.test);
                 self.cold_depth += 1;
+                self.enter_cond();
                 self.visit_body(&i.body);
                 self.cold_depth -= 1;
                 for c in &i.elif_else_clauses {
@@ -1523,12 +1690,20 @@ impl<'a> Builder<'a> {
                     }
                     self.visit_body(&c.body);
                 }
+                self.exit_cond();
             }
             Stmt::Try(t) => {
+                if !t.finalbody.is_empty() {
+                    self.construct("try-finally", t.range.start());
+                }
+                self.enter_cond();
                 self.visit_body(&t.body);
                 self.handler_depth += 1;
                 for h in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
+                    if h.name.is_some() {
+                        self.construct("except-as", h.range.start());
+                    }
                     if let Some(ty) = &h.type_ {
                         self.visit_expr(ty);
                     }
@@ -1536,8 +1711,22 @@ impl<'a> Builder<'a> {
                 }
                 self.handler_depth -= 1;
                 self.visit_body(&t.orelse);
+                self.exit_cond();
                 self.visit_body(&t.finalbody);
             }
+            Stmt::Match(m) => {
+                self.visit_expr(&m.subject);
+                self.enter_cond();
+                for c in &m.cases {
+                    if let Some(g) = &c.guard {
+                        self.visit_expr(g);
+                    }
+                    self.visit_body(&c.body);
+                }
+                self.exit_cond();
+            }
+            Stmt::Global(g) => self.construct("global", g.range.start()),
+            Stmt::Nonlocal(g) => self.construct("global", g.range.start()),
             _ => walk_stmt(self, stmt),
         }
     }
@@ -1585,6 +1774,7 @@ impl<'a> Builder<'a> {
             self.visit_expr(&g.iter);
             let _ = i;
             self.push_loop(start, end, LoopKind::Comprehension, Some(&g.iter));
+            self.set_loop_var(&g.target);
             self.note_loop_targets(&g.target);
             if g.is_async {
                 self.mark_await_all();
@@ -1598,11 +1788,12 @@ impl<'a> Builder<'a> {
             self.visit_expr(e);
         }
         for _ in 0..pushed {
-            self.loop_stack.pop();
+            self.pop_loop();
         }
     }
 
     fn visit_expr_inner(&mut self, expr: &'a Expr) {
+        self.note_expr_construct(expr);
         match expr {
             Expr::Call(c) => self.visit_call(c),
             Expr::Await(a) => {
@@ -1617,6 +1808,12 @@ impl<'a> Builder<'a> {
             Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_) => {
                 if self.collecting > 0 {
                     self.collect_read(expr);
+                }
+                match expr {
+                    Expr::Name(n) => self.dep_name(n.id.as_str(), n.ctx),
+                    Expr::Attribute(a) => self.dep_attribute(a),
+                    Expr::Subscript(s) => self.dep_subscript(s),
+                    _ => {}
                 }
                 walk_expr(self, expr);
             }

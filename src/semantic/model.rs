@@ -32,6 +32,8 @@ pub enum IterKind {
     File,
     /// A blocking stream: each item waits on I/O.
     Io,
+    /// The elements of a NumPy array.
+    Array,
     Other,
 }
 
@@ -53,6 +55,27 @@ pub struct LoopFact {
     /// A call in the body that advise cannot resolve and that is not a
     /// known-pure method.
     pub has_unknown: bool,
+    /// How many items the loop visits, as far as the code shows.
+    pub items: Items,
+    /// The loop variable, when it is one name.
+    pub var: Option<String>,
+    /// String building or formatting in the body: not numeric work.
+    pub has_text: bool,
+    /// Subscripts of NumPy arrays in the body (outside nested loops)
+    /// indexed by exactly the loop variable: `a[i]`.
+    pub array_elems: u32,
+    /// A NumPy array in the body (outside nested loops) indexed by
+    /// anything else: `a[i - 1]`, `a[j]`, `a[:]`.
+    pub array_irregular: bool,
+    /// A container advise cannot type indexed with one index in the body
+    /// (`xs[i]`): it may be a list of anything, where `a[i, j]` is an array.
+    pub untyped_index: bool,
+    /// No iteration depends on another, apart from reductions (`s += x`):
+    /// the loop could run in parallel (`numba.prange`).
+    pub independent: bool,
+    /// The loop written as one NumPy expression, when advise can derive
+    /// it: `out[:] = a * b + c`.
+    pub vector: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +101,8 @@ pub struct CallSite {
     pub locked: bool,
     /// Whose method this is, for following a shared instance.
     pub receiver: Receiver,
+    /// Under `if __name__ == "__main__":` (module level).
+    pub main_guard: bool,
 }
 
 /// The object a method is called on, as far as sharing goes.
@@ -121,6 +146,63 @@ pub struct DispatchSite {
     /// from this site: `self.work`, `svc.handle` with `svc` made outside
     /// the loop. The key identifies the object (see [`Receiver`]).
     pub instance: Option<String>,
+    /// The callable as written, for whether it pickles.
+    pub form: CallableForm,
+    /// The dispatcher serialises with cloudpickle: closures travel.
+    pub pickles_closures: bool,
+    /// For a `map`-like dispatch that chunks its iterable: what advise
+    /// knows of the chunking.
+    pub chunking: Option<Chunking>,
+    /// Innermost enclosing loop of the same function.
+    pub in_loop: Option<u32>,
+    /// Starts a new thread or process of its own (`Thread(target=f)`).
+    pub spawns: bool,
+}
+
+/// The shape of a dispatched callable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallableForm {
+    /// A name or attribute (`work`, `self.handle`, `mod.f`).
+    Ref,
+    Lambda,
+    /// `functools.partial(inner, ...)`.
+    Partial(Box<CallableForm>),
+    Other,
+}
+
+/// How a `map` splits its iterable into tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunking {
+    /// A chunk size is passed.
+    pub given: bool,
+    /// Without one, each item is its own task (`imap`,
+    /// `ProcessPoolExecutor.map`); else the pool picks a size.
+    pub default_one: bool,
+    pub items: Items,
+}
+
+/// What advise knows of how many items an iterable yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Items {
+    /// `range(N)` with a constant `N`.
+    Count(u64),
+    /// Without an end as far as the code shows: the lines of a file, a
+    /// stream, `itertools.count()`. The text says which.
+    Unbounded(String),
+    /// A call of a function that may be an endless generator.
+    Call(String),
+    Unknown,
+}
+
+/// A construct in a function body, for what a JIT compiler can compile
+/// (`rulebook::JIT_CONSTRUCTS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Construct {
+    pub kind: &'static str,
+    pub at: Location,
+    /// A method called on an untyped receiver (`split`), for
+    /// `jit.unsupported_methods`; empty for syntax.
+    pub method: String,
 }
 
 /// What a place's root is.
@@ -240,6 +322,12 @@ pub struct FunctionSummary {
     /// Reads and writes of shared-looking state, in source order.
     pub accesses: Vec<Access>,
     pub fresh_locks: Vec<FreshLock>,
+    /// Decorators, resolved where possible.
+    pub decorators: Vec<String>,
+    /// Contains `yield`.
+    pub is_generator: bool,
+    /// Constructs relevant to JIT compilation, first occurrence of each.
+    pub constructs: Vec<Construct>,
 }
 
 #[derive(Debug, Clone)]

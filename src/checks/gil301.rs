@@ -1,0 +1,52 @@
+//! GIL301 `missing-main-guard`: a process pool or process created at
+//! import time, outside `if __name__ == "__main__":`. Under the spawn and
+//! forkserver start methods every child imports the main module again,
+//! so module-level code runs once per worker (and the creation itself
+//! raises in the child). Reported at the creation.
+//! Doc: `rules/docs/GIL301.md`.
+
+use super::Cx;
+use crate::diagnostic::Diagnostic;
+use crate::rulebook::ContextKind;
+
+pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
+    let p = cx.p;
+    for cr in &p.creations {
+        if cr.context != ContextKind::Processes {
+            continue;
+        }
+        let s = p.funcs[cr.from].summary;
+        let call = &s.calls[cr.call];
+        let how = if s.is_module {
+            if call.main_guard {
+                continue;
+            }
+            "at module level".to_string()
+        } else {
+            let Some((m, ci)) = p.import_time[cr.from] else {
+                continue;
+            };
+            let site = &p.funcs[m].summary.calls[ci];
+            if site.display == s.qualname {
+                format!(
+                    "in `{}()`, which module-level code calls at line {}",
+                    s.qualname, site.start.row
+                )
+            } else {
+                format!(
+                    "in `{}()`, which runs at import time through `{}()` (called at module level at line {})",
+                    s.qualname, site.display, site.start.row
+                )
+            }
+        };
+        let creation = format!("`{}(...)`", call.display);
+        out.push(cx.diag(
+            "GIL301",
+            cr.from,
+            call.start,
+            call.end,
+            None,
+            &[("creation", &creation), ("where", &how)],
+        ));
+    }
+}
