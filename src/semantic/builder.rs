@@ -237,12 +237,14 @@ impl<'a> Builder<'a> {
             qualname: "<module>".into(),
             full: self.full("<module>"),
             def_loc: Location { row: 1, column: 1 },
+            end_loc: self.loc(ruff_text_size::TextSize::of(self.src)),
             is_async: false,
             is_module: true,
             class: None,
             has_arith: false,
             has_unknown: false,
             calls: Vec::new(),
+            unresolved_calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
         });
@@ -752,12 +754,14 @@ impl<'a> Builder<'a> {
             qualname: qualname.clone(),
             full,
             def_loc,
+            end_loc: self.loc(f.range.end()),
             is_async: f.is_async,
             is_module: false,
             class: class_full.clone(),
             has_arith: false,
             has_unknown: false,
             calls: Vec::new(),
+            unresolved_calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
         });
@@ -994,6 +998,11 @@ impl<'a> Builder<'a> {
                 if let Some(&l) = self.loop_stack.last() {
                     self.funcs[self.cur].loops[l as usize].has_unknown = true;
                 }
+                let rows = (
+                    self.loc(call.range().start()).row,
+                    self.loc(call.range().end()).row,
+                );
+                self.funcs[self.cur].unresolved_calls.push(rows);
             }
             if let Binding::Qn(q) = resolved {
                 let start = self.loc(call.range().start());
