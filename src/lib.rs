@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
+pub mod profile;
 pub mod report;
 pub mod rulebook;
 pub mod select;
@@ -46,6 +47,8 @@ pub struct Hotspot {
     pub recommendation: Recommendation,
     pub dispatched: bool,
     pub heavy: bool,
+    /// What the profiles (`--profile`) measured; `None` without profiles.
+    pub measured: Option<profile::Measured>,
 }
 
 #[derive(Debug)]
@@ -53,11 +56,15 @@ pub struct Outcome {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub hotspots: Vec<Hotspot>,
+    /// How the profiles mapped; `None` without profiles.
+    pub profile: Option<profile::ProfileReport>,
 }
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
     pub selection: select::Selection,
+    /// Profiles to join to the analysis (`--profile`).
+    pub profiles: Vec<profile::Profile>,
 }
 
 /// A file's fate in the per-file stage.
@@ -253,14 +260,27 @@ pub fn analyse(opts: &Options, rb: &Rulebook) -> Outcome {
             recommendation: project.recommendation(f),
             dispatched,
             heavy: project.effects[f].cpu_strong.is_some(),
+            measured: None,
         });
     }
     hotspots.sort_by(|a, b| (a.file, a.line, &a.function).cmp(&(b.file, b.line, &b.function)));
     timer.lap("hotspots");
+    let profile = (!opts.profiles.is_empty()).then(|| {
+        profile::apply(
+            &opts.profiles,
+            &project,
+            &module_file,
+            &files,
+            &mut hotspots,
+            &mut diagnostics,
+        )
+    });
+    timer.lap("profiles");
     Outcome {
         files,
         diagnostics,
         hotspots,
+        profile,
     }
 }
 

@@ -77,14 +77,26 @@ fn run(cli: Cli) -> Result<u8, String> {
     for s in cli.select.iter().flatten().chain(cli.ignore.iter()) {
         select::validate(s)?;
     }
+    let profiles = cli
+        .profile
+        .iter()
+        .map(|p| advise::profile::load(p, cli.profile_format))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("invalid profile: {e}"))?;
     let opts = Options {
         paths: cli.paths.clone(),
         selection: select::Selection {
             select: cli.select.clone(),
             ignore: cli.ignore.clone(),
         },
+        profiles,
     };
     let outcome = advise::analyse(&opts, &rb);
+    if cli.verbose {
+        if let Some(r) = &outcome.profile {
+            eprint!("{}", advise::profile::text::unmapped(r));
+        }
+    }
     let rendered = match cli.format {
         Format::Json => report::json::render(&outcome),
         Format::Text => {

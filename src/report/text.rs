@@ -86,6 +86,9 @@ fn plural(n: usize, word: &str) -> String {
 
 pub fn render(o: &Outcome, summary: bool) -> String {
     let mut out = String::new();
+    if let Some(r) = &o.profile {
+        out.push_str(&crate::profile::text::ranked(o, r));
+    }
     for d in &o.diagnostics {
         let file = &o.files[d.file];
         let _ = writeln!(

@@ -128,6 +128,9 @@ pub struct Settings {
     pub max_propagation_rounds: u32,
     pub max_chain_length: u32,
     pub cold_guards: Vec<String>,
+    pub profile_cold_share: f64,
+    pub profile_class_share: f64,
+    pub profile_min_samples: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +267,9 @@ impl Rulebook {
                 max_propagation_rounds: 64,
                 max_chain_length: 6,
                 cold_guards: Vec::new(),
+                profile_cold_share: 0.01,
+                profile_class_share: 0.6,
+                profile_min_samples: 10,
             },
             effects: PatternMap::default(),
             returns: PatternMap::default(),
@@ -354,6 +360,29 @@ impl Rulebook {
             }
             if let Some(v) = s.cold_guards {
                 self.settings.cold_guards = v;
+            }
+            if let Some(v) = s.profile_cold_share {
+                if !(0.0..1.0).contains(&v.value) {
+                    return Err(err_at(
+                        name,
+                        &v,
+                        "profile_cold_share must be at least 0 and below 1",
+                    ));
+                }
+                self.settings.profile_cold_share = v.value;
+            }
+            if let Some(v) = s.profile_class_share {
+                if !(v.value > 0.5 && v.value <= 1.0) {
+                    return Err(err_at(
+                        name,
+                        &v,
+                        "profile_class_share must be above 0.5 and at most 1",
+                    ));
+                }
+                self.settings.profile_class_share = v.value;
+            }
+            if let Some(v) = s.profile_min_samples {
+                self.settings.profile_min_samples = v.value;
             }
         }
         if let Some(c) = file.catalogue {
