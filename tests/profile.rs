@@ -270,6 +270,8 @@ fn vector_work_is_confirmed_by_both_profilers() {
 fn cpu_bound_program_in_all_three_formats() {
     for p in [
         "cpu_bound.pyspy.txt",
+        // Stacks under `process 123:"python ..."` marker frames.
+        "cpu_bound.pyspy-subprocesses.txt",
         "cpu_bound.speedscope.json",
         "cpu_bound.scalene.json",
     ] {

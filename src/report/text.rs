@@ -193,8 +193,15 @@ fn render_summary(o: &Outcome, out: &mut String) {
             workload_label(h.workload),
             contexts.join(", ")
         );
-        if let Some((l, kind, detail)) = h.evidence.first() {
-            let _ = writeln!(out, "      evidence: {} (line {}, {})", detail, l.row, kind);
+        match h.evidence.first() {
+            // Measured evidence names its line itself.
+            Some((_, "measured", detail)) => {
+                let _ = writeln!(out, "      evidence: {detail}");
+            }
+            Some((l, kind, detail)) => {
+                let _ = writeln!(out, "      evidence: {} (line {}, {})", detail, l.row, kind);
+            }
+            None => {}
         }
         let _ = writeln!(out, "      advice: {}", h.recommendation.as_str());
     }
