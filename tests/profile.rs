@@ -339,6 +339,12 @@ fn text_output_leads_with_the_ranked_table() {
     assert!(s[..table_end].contains("`digest`"), "{s}");
     // Nothing on stderr without --verbose.
     assert_eq!(stderr(&o), "");
+    // The hot-code summary shows the measured evidence, which names its
+    // line itself.
+    assert!(
+        s.contains("\n      evidence: measured: 100.0% holding the GIL at line 36\n"),
+        "{s}"
+    );
     // Without profiles, no table.
     let o = advise(&["--color", "never", MIXED]);
     assert!(!stdout(&o).contains("Profile:"));
