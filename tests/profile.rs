@@ -673,3 +673,75 @@ fn profile_format_can_be_given() {
     let o = advise(&["--profile-format", "scalene", MIXED]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Every real profile, cut at many places and with its numbers bent out of
+/// range, is read or rejected, and what is read joins: never a panic.
+#[test]
+fn damaged_real_profiles_never_panic() {
+    use advise::profile::{parse, Format};
+    use advise::rulebook::Rulebook;
+    let rb = Rulebook::default_rules().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(DIR)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt") || n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    let mut read = 0;
+    let mut rejected = 0;
+    for name in &names {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let mut variants: Vec<Vec<u8>> = (1..48)
+            .map(|k| bytes[..bytes.len() * k / 48].to_vec())
+            .collect();
+        // Whole lines dropped from the end: still well-formed text.
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for k in 1..8.min(lines.len()) {
+            variants.push(lines[..lines.len() * k / 8].concat().into_bytes());
+        }
+        for (from, to) in [
+            ("1", "0"),
+            ("2", "99999999999"),
+            ("3", "-3"),
+            ("4", "1e999"),
+            (":", "::"),
+            (";", ";;"),
+            ("\"", ""),
+        ] {
+            variants.push(text.replacen(from, to, 40).into_bytes());
+        }
+        for v in variants {
+            let path = Path::new(name);
+            match parse(path, &v, Format::Auto) {
+                Ok(p) => {
+                    read += 1;
+                    let opts = advise::Options {
+                        paths: vec![PathBuf::from(DIR)],
+                        selection: advise::select::Selection {
+                            select: None,
+                            ignore: Vec::new(),
+                        },
+                        profiles: vec![p],
+                    };
+                    let o = advise::analyse(&opts, &rb);
+                    for h in &o.hotspots {
+                        let m = h.measured.as_ref().unwrap();
+                        assert!(m.share.is_finite() && m.share >= 0.0, "{name}: {m:?}");
+                    }
+                }
+                Err(e) => {
+                    rejected += 1;
+                    assert!(e.to_string().starts_with(name.as_str()), "{e}");
+                }
+            }
+        }
+    }
+    // Both outcomes happen: the variants do test something.
+    assert!(
+        read > 50 && rejected > 100,
+        "read {read}, rejected {rejected}"
+    );
+}

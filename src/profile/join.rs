@@ -754,6 +754,14 @@ pub fn apply(
     let mut quieted = 0;
     if any_mapped {
         let share_of = |f: FuncId| j.accs.get(&f).map_or(0.0, |a| a.share / n);
+        let mut by_name: HashMap<&str, Vec<FuncId>> = HashMap::default();
+        for (f, node) in project.funcs.iter().enumerate() {
+            by_name
+                .entry(node.summary.qualname.as_str())
+                .or_default()
+                .push(f);
+        }
+        let none: Vec<FuncId> = Vec::new();
         for d in diagnostics.iter_mut() {
             // Sampling sees CPU work whether or not it records idle
             // threads; waiting only when it does.
@@ -765,18 +773,27 @@ pub fn apply(
             if !observable {
                 continue;
             }
+            // The function it is in (in this file), and the one it is about.
             let enclosing = d.function.as_deref().unwrap_or("<module>");
-            let mut candidates = project.funcs.iter().enumerate().filter(|(_, node)| {
-                let q = node.summary.qualname.as_str();
-                (module_file[node.file] == d.file && q == enclosing)
-                    || d.subject.as_deref() == Some(q)
-            });
-            let Some(first) = candidates.next() else {
+            let candidates: Vec<FuncId> = by_name
+                .get(enclosing)
+                .unwrap_or(&none)
+                .iter()
+                .copied()
+                .filter(|&f| module_file[project.funcs[f].file] == d.file)
+                .chain(
+                    d.subject
+                        .as_deref()
+                        .and_then(|q| by_name.get(q))
+                        .unwrap_or(&none)
+                        .iter()
+                        .copied(),
+                )
+                .collect();
+            if candidates.is_empty() {
                 continue;
-            };
-            let share = candidates
-                .map(|(f, _)| share_of(f))
-                .fold(share_of(first.0), f64::max);
+            }
+            let share = candidates.iter().map(|&f| share_of(f)).fold(0.0, f64::max);
             if share < settings.profile_cold_share {
                 d.severity = lower(d.severity);
                 d.message

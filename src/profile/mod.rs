@@ -231,12 +231,20 @@ pub fn parse(path: &Path, bytes: &[u8], format: Format) -> Result<Profile, Profi
         Format::Scalene => (scalene::parse(&name, text)?, true),
         Format::Auto => unreachable!("resolved above"),
     };
-    Ok(Profile {
+    let profile = Profile {
         path: path.to_path_buf(),
         format,
         data,
         measures_waiting,
-    })
+    };
+    let total = profile.total();
+    if !(total.is_finite() && total > 0.0) {
+        return Err(ProfileError::new(
+            &name,
+            format!("the samples weigh {total} in all: no share of them can be computed"),
+        ));
+    }
+    Ok(profile)
 }
 
 /// Decide the format from the content: JSON with `shared` and `profiles`
@@ -273,5 +281,25 @@ pub fn percent(share: f64) -> String {
         "<0.1%".to_string()
     } else {
         format!("{p:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_must_weigh_something() {
+        let e = parse(Path::new("p.txt"), b"main (x.py:1) 0\n", Format::Auto).unwrap_err();
+        assert!(e.message.contains("weigh 0 in all"), "{e}");
+        assert!(parse(Path::new("p.txt"), b"main (x.py:1) 2\n", Format::Auto).is_ok());
+    }
+
+    #[test]
+    fn sniffing() {
+        let e = parse(Path::new("p.json"), b"{\"x\": 1}", Format::Auto).unwrap_err();
+        assert!(e.message.contains("neither speedscope"), "{e}");
+        let e = parse(Path::new("p.json"), b"{\"files\": ", Format::Auto).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(1), Some(10)), "{e}");
     }
 }
