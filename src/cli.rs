@@ -153,6 +153,21 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// A profile to join to the analysis (repeatable): py-spy's raw
+    /// collapsed stacks or speedscope JSON, or Scalene's JSON. Measured hot
+    /// spots are ranked, their classes confirmed or corrected, and findings
+    /// about cold code drop one severity level.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Vec<PathBuf>,
+
+    /// The format of the --profile files (default: decided from the content).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::profile::Format::Auto, requires = "profile")]
+    pub profile_format: crate::profile::Format,
+
+    /// List on stderr what could not be mapped from the profiles.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
     /// Only read and parse the files, then print how many files and bytes
     /// (for bench/compare.sh: the parser's throughput is the floor).
     #[arg(long, hide = true)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod noqa;
+pub mod profile;
 pub mod report;
 pub mod rulebook;
 pub mod select;
@@ -58,6 +59,8 @@ pub struct Hotspot {
     pub recommendation: Recommendation,
     pub dispatched: bool,
     pub heavy: bool,
+    /// What the profiles (`--profile`) measured; `None` without profiles.
+    pub measured: Option<profile::Measured>,
 }
 
 #[derive(Debug)]
@@ -65,6 +68,8 @@ pub struct Outcome {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub hotspots: Vec<Hotspot>,
+    /// How the profiles mapped; `None` without profiles.
+    pub profile: Option<profile::ProfileReport>,
     /// The interpreter the run targeted.
     pub target: target::Target,
     /// Problems that do not stop the run (malformed suppression comments,
@@ -90,6 +95,8 @@ pub struct Options {
     /// The CPython the code runs on: `--target`, else the configuration's
     /// `target`.
     pub target: target::TargetChoice,
+    /// Profiles to join to the analysis (`--profile`).
+    pub profiles: Vec<profile::Profile>,
 }
 
 /// What to analyse, each input with the settings governing it.
@@ -421,16 +428,29 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             },
             dispatched,
             heavy: project.effects[f].cpu_strong.is_some(),
+            measured: None,
         });
     }
     hotspots.sort_by(|a, b| (a.file, a.line, &a.function).cmp(&(b.file, b.line, &b.function)));
     timer.lap("hotspots");
+    let profile = (!opts.profiles.is_empty()).then(|| {
+        profile::apply(
+            &opts.profiles,
+            &project,
+            &module_file,
+            &files,
+            &mut hotspots,
+            &mut diagnostics,
+        )
+    });
+    timer.lap("profiles");
     Outcome {
         files,
         diagnostics,
         hotspots,
         warnings,
         target,
+        profile,
     }
 }
 

@@ -135,6 +135,12 @@ fn run(cli: Cli) -> Result<u8, String> {
     {
         select::validate(s)?;
     }
+    let profiles = cli
+        .profile
+        .iter()
+        .map(|p| advise::profile::load(p, cli.profile_format))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("invalid profile: {e}"))?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let overrides = Overrides {
@@ -160,6 +166,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         resolver: Arc::new(resolver),
         force_exclude: cli.force_exclude,
         target: advise::target::TargetChoice::Auto,
+        profiles,
     };
     let inputs = advise::discover(&opts).map_err(|e| e.to_string())?;
     if cli.parse_only {
@@ -189,6 +196,11 @@ fn run(cli: Cli) -> Result<u8, String> {
     let rb = Rulebook::load(&rules).map_err(|e| format!("invalid rules file: {e}"))?;
 
     let outcome = advise::analyse_inputs(inputs, &opts, &rb);
+    if cli.verbose {
+        if let Some(r) = &outcome.profile {
+            eprint!("{}", advise::profile::text::unmapped(r));
+        }
+    }
     for w in warnings.iter().chain(outcome.warnings.iter()) {
         warn(w);
     }

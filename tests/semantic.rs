@@ -411,3 +411,19 @@ fn jit_constructs_and_decorators_are_recorded() {
         assert!(kinds.contains(&k), "{k} not in {kinds:?}");
     }
 }
+
+#[test]
+fn functions_know_their_line_span_and_unresolved_calls() {
+    let src = "import time\n\n@decorate\ndef outer(conn):\n    def inner():\n        return 1\n    data = conn.recv(\n        64)\n    time.sleep(1)\n    return data\n\nx = 1\n";
+    let m = summarise(src, "app", false);
+    let span = |q: &str| {
+        let f = m.functions.iter().find(|f| f.qualname == q).unwrap();
+        (f.def_loc.row, f.end_loc.row)
+    };
+    assert_eq!(span("outer"), (4, 10));
+    assert_eq!(span("outer.<locals>.inner"), (5, 6));
+    assert_eq!(span("<module>"), (1, 13));
+    let outer = m.functions.iter().find(|f| f.qualname == "outer").unwrap();
+    // `conn.recv(...)` cannot be resolved; `time.sleep` can.
+    assert_eq!(outer.unresolved_calls, vec![(7, 8)]);
+}

@@ -42,6 +42,17 @@ struct JsonHotspot<'a> {
     contexts: Vec<&'a str>,
     evidence: Vec<JsonEvidence<'a>>,
     recommendation: &'a str,
+    /// What the profiles measured; null without --profile.
+    measured: Option<crate::profile::join::JsonMeasured>,
+}
+
+#[derive(Serialize)]
+struct JsonProfile {
+    filename: String,
+    format: &'static str,
+    samples: Option<u64>,
+    mapped: f64,
+    measures_waiting: bool,
 }
 
 #[derive(Serialize)]
@@ -49,6 +60,8 @@ struct JsonOutput<'a> {
     advise_version: &'a str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     hotspots: Vec<JsonHotspot<'a>>,
+    /// The profiles joined to the analysis; null without --profile.
+    profiles: Option<Vec<JsonProfile>>,
 }
 
 fn diagnostic<'a>(o: &Outcome, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
@@ -109,8 +122,21 @@ pub fn render(o: &Outcome) -> String {
                     })
                     .collect(),
                 recommendation: h.recommendation.as_str(),
+                measured: h.measured.as_ref().map(|m| m.json()),
             })
             .collect(),
+        profiles: o.profile.as_ref().map(|r| {
+            r.sources
+                .iter()
+                .map(|s| JsonProfile {
+                    filename: s.path.display().to_string(),
+                    format: s.format.as_str(),
+                    samples: s.samples,
+                    mapped: (s.mapped * 10_000.0).round() / 10_000.0,
+                    measures_waiting: s.measures_waiting,
+                })
+                .collect()
+        }),
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into());
     s.push('\n');

@@ -86,6 +86,9 @@ fn plural(n: usize, word: &str) -> String {
 
 pub fn render(o: &Outcome, summary: bool) -> String {
     let mut out = String::new();
+    if let Some(r) = &o.profile {
+        out.push_str(&crate::profile::text::ranked(o, r));
+    }
     for d in &o.diagnostics {
         let file = &o.files[d.file];
         let _ = writeln!(
@@ -210,8 +213,15 @@ fn render_summary(o: &Outcome, out: &mut String) {
             workload_label(h.workload),
             contexts.join(", ")
         );
-        if let Some((l, kind, detail)) = h.evidence.first() {
-            let _ = writeln!(out, "      evidence: {} (line {}, {})", detail, l.row, kind);
+        match h.evidence.first() {
+            // Measured evidence names its line itself.
+            Some((_, "measured", detail)) => {
+                let _ = writeln!(out, "      evidence: {detail}");
+            }
+            Some((l, kind, detail)) => {
+                let _ = writeln!(out, "      evidence: {} (line {}, {})", detail, l.row, kind);
+            }
+            None => {}
         }
         let _ = writeln!(out, "      advice: {}", h.recommendation.as_str());
     }

@@ -203,6 +203,9 @@ pub struct Settings {
     pub cold_guards: Vec<String>,
     pub thread_pool_at_scale: u64,
     pub many_tasks: u64,
+    pub profile_cold_share: f64,
+    pub profile_class_share: f64,
+    pub profile_min_samples: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -487,6 +490,9 @@ impl Rulebook {
                 cold_guards: Vec::new(),
                 thread_pool_at_scale: 100,
                 many_tasks: 10_000,
+                profile_cold_share: 0.01,
+                profile_class_share: 0.6,
+                profile_min_samples: 10,
             },
             effects: PatternMap::default(),
             returns: PatternMap::default(),
@@ -603,6 +609,29 @@ impl Rulebook {
                     return Err(err_at(name, &v, "many_tasks must be at least 1"));
                 }
                 self.settings.many_tasks = v.value;
+            }
+            if let Some(v) = s.profile_cold_share {
+                if !(0.0..1.0).contains(&v.value) {
+                    return Err(err_at(
+                        name,
+                        &v,
+                        "profile_cold_share must be at least 0 and below 1",
+                    ));
+                }
+                self.settings.profile_cold_share = v.value;
+            }
+            if let Some(v) = s.profile_class_share {
+                if !(v.value > 0.5 && v.value <= 1.0) {
+                    return Err(err_at(
+                        name,
+                        &v,
+                        "profile_class_share must be above 0.5 and at most 1",
+                    ));
+                }
+                self.settings.profile_class_share = v.value;
+            }
+            if let Some(v) = s.profile_min_samples {
+                self.settings.profile_min_samples = v.value;
             }
         }
         if let Some(c) = file.catalogue {

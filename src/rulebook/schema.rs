@@ -71,6 +71,16 @@ pub struct SettingsFile {
     /// over one task at a time (GIL303), or to start one thread per item
     /// of (GIL106).
     pub many_tasks: Option<Spanned<u64>>,
+    /// A function with less than this share of a profile is cold: findings
+    /// about it drop one severity level.
+    pub profile_cold_share: Option<Spanned<f64>>,
+    /// The share of a function's classified profile time that one kind of
+    /// work (Python, GIL-releasing C, waiting) needs to decide its measured
+    /// class; below it the measurement says mixed.
+    pub profile_class_share: Option<Spanned<f64>>,
+    /// The fewest samples of a function for its measurement to correct
+    /// its static class.
+    pub profile_min_samples: Option<Spanned<u64>>,
 }
 
 /// Qualified-name patterns that say what a call does.

@@ -304,12 +304,14 @@ impl<'a> Builder<'a> {
             qualname: "<module>".into(),
             full: self.full("<module>"),
             def_loc: Location { row: 1, column: 1 },
+            end_loc: self.loc(ruff_text_size::TextSize::of(self.src)),
             is_async: false,
             is_module: true,
             class: None,
             has_arith: false,
             has_unknown: false,
             calls: Vec::new(),
+            unresolved_calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
             joins: false,
@@ -864,12 +866,14 @@ impl<'a> Builder<'a> {
             qualname: qualname.clone(),
             full,
             def_loc,
+            end_loc: self.loc(f.range.end()),
             is_async: f.is_async,
             is_module: false,
             class: class_full.clone(),
             has_arith: false,
             has_unknown: false,
             calls: Vec::new(),
+            unresolved_calls: Vec::new(),
             loops: Vec::new(),
             dispatches: Vec::new(),
             joins: false,
@@ -1145,6 +1149,11 @@ impl<'a> Builder<'a> {
                 if let Some(&l) = self.loop_stack.last() {
                     self.funcs[self.cur].loops[l as usize].has_unknown = true;
                 }
+                let rows = (
+                    self.loc(call.range().start()).row,
+                    self.loc(call.range().end()).row,
+                );
+                self.funcs[self.cur].unresolved_calls.push(rows);
             }
             if let Binding::Qn(q) = resolved {
                 let start = self.loc(call.range().start());

@@ -304,6 +304,9 @@ pub struct FunctionSummary {
     /// Module-qualified: `pkg.net.Client.fetch`.
     pub full: String,
     pub def_loc: Location,
+    /// End of the function's last statement (the file's end for
+    /// `<module>`); with `def_loc`, the lines a profile maps to it.
+    pub end_loc: Location,
     pub is_async: bool,
     pub is_module: bool,
     /// The class a method belongs to (qualified).
@@ -314,6 +317,10 @@ pub struct FunctionSummary {
     /// that is not a known-pure method.
     pub has_unknown: bool,
     pub calls: Vec<CallSite>,
+    /// First and last line of each call advise could not resolve (and
+    /// that is not a known-pure method): what such a line spends its
+    /// time on is unknown when reading a profile.
+    pub unresolved_calls: Vec<(u32, u32)>,
     pub loops: Vec<LoopFact>,
     pub dispatches: Vec<DispatchSite>,
     /// Waits for dispatched work (`t.join()`, `f.result()`,
