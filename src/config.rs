@@ -49,15 +49,13 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line > 0 {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
-        } else {
-            write!(f, "{}: {}", self.file, self.message)
-        }
+        crate::diagnostic::write_located(
+            f,
+            &self.file,
+            self.line as u64,
+            self.column as u64,
+            &self.message,
+        )
     }
 }
 

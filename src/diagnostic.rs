@@ -1,6 +1,23 @@
 //! What the checks report.
 
 use crate::rulebook::{Recommendation, Severity};
+use std::fmt;
+
+/// `file:line:col: message`, or `file: message` when the error concerns the
+/// whole file (line 0): how every configuration-like error reads.
+pub fn write_located(
+    f: &mut fmt::Formatter<'_>,
+    file: &str,
+    line: u64,
+    column: u64,
+    message: &str,
+) -> fmt::Result {
+    if line > 0 {
+        write!(f, "{file}:{line}:{column}: {message}")
+    } else {
+        write!(f, "{file}: {message}")
+    }
+}
 use crate::source::Location;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

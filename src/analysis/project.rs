@@ -1083,6 +1083,21 @@ impl<'s> Project<'s> {
         }
     }
 
+    /// Is heavy loop `l` of `f` outside every other heavy loop? Rules report
+    /// the outermost heavy loop of a nest once.
+    pub fn outermost_heavy(&self, f: FuncId, l: u32) -> bool {
+        let loops = &self.funcs[f].summary.loops;
+        let heavy = &self.heavy_loops[f];
+        let mut parent = loops[l as usize].parent;
+        while let Some(pl) = parent {
+            if heavy.contains(&pl) {
+                return false;
+            }
+            parent = loops[pl as usize].parent;
+        }
+        true
+    }
+
     /// I/O-bound only by waiting on other threads or processes, or only by
     /// cheap disk calls beside calls advise cannot follow (which may be the
     /// real work).

@@ -2,7 +2,7 @@
 //! of worker.
 
 use super::Cx;
-use crate::analysis::project::{Dispatch, Target, Workload};
+use crate::analysis::project::{Dispatch, Workload};
 use crate::diagnostic::Diagnostic;
 use crate::rulebook::ContextKind;
 
@@ -39,10 +39,8 @@ pub fn mismatch_with(
         if workload == Workload::Io && p.waits_only(target) {
             continue;
         }
-        let subject = match target {
-            Target::Func(g) => cx.qualname(*g).to_string(),
-            Target::External(q) => q.clone(),
-            Target::Known => continue,
+        let Some(subject) = cx.subject(target) else {
+            continue;
         };
         let evidence = p.target_evidence(target);
         let dispatcher = format!("`{}`", d.site.via);

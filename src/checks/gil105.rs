@@ -17,17 +17,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let heavy = &p.heavy_loops[f];
         for &l in heavy {
             let fact = &s.loops[l as usize];
-            // Report the outermost heavy loop only.
-            let mut parent = fact.parent;
-            let mut outer_heavy = false;
-            while let Some(pl) = parent {
-                if heavy.contains(&pl) {
-                    outer_heavy = true;
-                    break;
-                }
-                parent = s.loops[pl as usize].parent;
-            }
-            if outer_heavy {
+            if !p.outermost_heavy(f, l) {
                 continue;
             }
             let evidence = match fact.trip {

@@ -7,7 +7,7 @@
 
 use super::gil303::describe_items;
 use super::Cx;
-use crate::analysis::project::{Target, Workload};
+use crate::analysis::project::Workload;
 use crate::diagnostic::Diagnostic;
 use crate::rulebook::ContextKind;
 
@@ -40,10 +40,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
             _ => continue,
         };
-        let subject = match target {
-            Target::Func(g) => cx.qualname(*g).to_string(),
-            Target::External(q) => q.clone(),
-            Target::Known => continue,
+        let Some(subject) = cx.subject(target) else {
+            continue;
         };
         let evidence = p.target_evidence(target);
         let dispatcher = format!("`{}`", d.site.via);

@@ -70,10 +70,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let Some(items) = describe_items(p, file, &ch.items, p.rb.settings.many_tasks) else {
             continue;
         };
-        let subject = match target {
-            Target::Func(g) => cx.qualname(*g).to_string(),
-            Target::External(q) => q.clone(),
-            Target::Known => continue,
+        let Some(subject) = cx.subject(target) else {
+            continue;
         };
         let dispatcher = format!("`{}`", d.site.via);
         out.push(cx.diag(

@@ -22,16 +22,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let mut candidates = Vec::new();
         for &l in heavy {
             let fact = &s.loops[l as usize];
-            let mut parent = fact.parent;
-            let mut outer_heavy = false;
-            while let Some(pl) = parent {
-                if heavy.contains(&pl) {
-                    outer_heavy = true;
-                    break;
-                }
-                parent = s.loops[pl as usize].parent;
-            }
-            if outer_heavy || fact.kind == LoopKind::Comprehension {
+            if !p.outermost_heavy(f, l) || fact.kind == LoopKind::Comprehension {
                 continue;
             }
             // One whole-array expression beats compiling the loop (GIL402).

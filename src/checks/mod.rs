@@ -113,4 +113,16 @@ impl Cx<'_, '_> {
     pub fn qualname(&self, f: FuncId) -> &str {
         &self.p.funcs[f].summary.qualname
     }
+
+    /// How a message names a dispatch target: a project function by its
+    /// qualname, a library callable by its qualified name; `None` for a
+    /// project class without `__init__`, which no rule is about.
+    pub fn subject(&self, t: &crate::analysis::project::Target) -> Option<String> {
+        use crate::analysis::project::Target;
+        match t {
+            Target::Func(g) => Some(self.qualname(*g).to_string()),
+            Target::External(q) => Some(q.clone()),
+            Target::Known => None,
+        }
+    }
 }
