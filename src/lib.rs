@@ -471,9 +471,19 @@ impl Timer {
     fn lap(&self, stage: &str) {
         if self.on {
             let now = std::time::Instant::now();
+            // Resident memory now and at its peak, where the OS says.
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map_or(String::new(), |v| v.trim().to_string())
+            };
             eprintln!(
-                "timing: {:>8.1} ms  {stage}",
-                (now - self.last.get()).as_secs_f64() * 1e3
+                "timing: {:>8.1} ms  {stage:<40} rss {} peak {}",
+                (now - self.last.get()).as_secs_f64() * 1e3,
+                field("VmRSS:"),
+                field("VmHWM:")
             );
             self.last.set(now);
         }

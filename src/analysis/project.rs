@@ -43,19 +43,19 @@ impl Workload {
 }
 
 /// One piece of evidence: something at a line of a function, possibly
-/// reached through a callee (`via`).
+/// reached through a callee (`via`). Small and free of allocations: its
+/// text is rendered only when a message needs it ([`Project::detail`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ev {
     pub line: Location,
     /// `loop`, `heavy-loop`, `recursion`, `cpu-call`, `vector`, an I/O kind
     /// (`network`, `disk`, ...), or `call` for a helper.
     pub kind: &'static str,
-    pub detail: String,
+    pub detail: Detail,
     /// The callee this came through.
     pub via: Option<FuncId>,
     /// For I/O: its kind and whether it blocks.
     pub io: Option<(IoKind, bool)>,
-    pub alternative: Option<String>,
     /// How many calls away the origin is.
     pub hops: u32,
     /// Where evidence reached through calls comes from: the function and
@@ -63,20 +63,41 @@ pub struct Ev {
     pub origin: Option<Rc<(FuncId, Ev)>>,
 }
 
+/// What a piece of evidence says, as the facts to render it from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// `for loop over range(10_000) doing Python arithmetic`.
+    RangeLoop { what: &'static str, trip: u64 },
+    /// `nested for loop doing Python arithmetic`.
+    NestedLoop { what: &'static str },
+    /// `for loop doing Python arithmetic`.
+    Loop { what: &'static str },
+    /// `recursive `fib` doing arithmetic`.
+    Recursion(FuncId),
+    /// A library call (call site `.1` of function `.0`): `` `requests.get` ``.
+    Io(FuncId, u32),
+    /// `` `numpy.dot` (releases the GIL) ``.
+    Vector(FuncId, u32),
+    /// `` `pickle.loads` (holds the GIL) ``.
+    Cpu(FuncId, u32),
+    /// A helper's call site, as written: `` `self.load` ``.
+    Call(FuncId, u32),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
-    pub cpu_strong: Option<Ev>,
-    pub cpu_weak: Option<Ev>,
-    pub io_slow: Option<Ev>,
-    pub io_disk: Option<Ev>,
-    pub io_wait: Option<Ev>,
+    pub cpu_strong: Option<Rc<Ev>>,
+    pub cpu_weak: Option<Rc<Ev>>,
+    pub io_slow: Option<Rc<Ev>>,
+    pub io_disk: Option<Rc<Ev>>,
+    pub io_wait: Option<Rc<Ev>>,
     /// Blocking I/O reachable through synchronous calls only.
-    pub blocking: Option<Ev>,
-    pub vector: Option<Ev>,
+    pub blocking: Option<Rc<Ev>>,
+    pub vector: Option<Rc<Ev>>,
 }
 
 impl Effects {
-    fn slots(&self) -> [&Option<Ev>; 7] {
+    fn slots(&self) -> [&Option<Rc<Ev>>; 7] {
         [
             &self.cpu_strong,
             &self.cpu_weak,
@@ -94,9 +115,9 @@ impl Effects {
 
     pub fn any_io(&self) -> Option<&Ev> {
         self.io_slow
-            .as_ref()
-            .or(self.io_disk.as_ref())
-            .or(self.io_wait.as_ref())
+            .as_deref()
+            .or(self.io_disk.as_deref())
+            .or(self.io_wait.as_deref())
     }
 }
 
@@ -821,13 +842,9 @@ impl<'s> Project<'s> {
                     Ev {
                         line: fact.start,
                         kind: "heavy-loop",
-                        detail: format!(
-                            "{what} over range({}) doing Python arithmetic",
-                            group_digits(t)
-                        ),
+                        detail: Detail::RangeLoop { what, trip: t },
                         via: None,
                         io: None,
-                        alternative: None,
                         hops: 0,
                         origin: None,
                     },
@@ -839,10 +856,9 @@ impl<'s> Project<'s> {
                     Ev {
                         line: fact.start,
                         kind: "heavy-loop",
-                        detail: format!("nested {what} doing Python arithmetic"),
+                        detail: Detail::NestedLoop { what },
                         via: None,
                         io: None,
-                        alternative: None,
                         hops: 0,
                         origin: None,
                     },
@@ -853,10 +869,9 @@ impl<'s> Project<'s> {
                     Ev {
                         line: fact.start,
                         kind: "loop",
-                        detail: format!("{what} doing Python arithmetic"),
+                        detail: Detail::Loop { what },
                         via: None,
                         io: None,
-                        alternative: None,
                         hops: 0,
                         origin: None,
                     },
@@ -877,10 +892,9 @@ impl<'s> Project<'s> {
                 Ev {
                     line: s.def_loc,
                     kind: "recursion",
-                    detail: format!("recursive `{}` doing arithmetic", s.qualname),
+                    detail: Detail::Recursion(f),
                     via: None,
                     io: None,
-                    alternative: None,
                     hops: 0,
                     origin: None,
                 },
@@ -891,19 +905,14 @@ impl<'s> Project<'s> {
                 continue;
             }
             match &self.call_targets[f][ci] {
-                Some(Target::External(q)) => match self.effect_of_call(f, ci) {
-                    Some(Effect::Io {
-                        kind,
-                        blocking,
-                        alternative,
-                    }) => {
+                Some(Target::External(_)) => match self.effect_of_call(f, ci) {
+                    Some(Effect::Io { kind, blocking, .. }) => {
                         let ev = Ev {
                             line: c.start,
                             kind: kind.as_str(),
-                            detail: format!("`{q}`"),
+                            detail: Detail::Io(f, ci as u32),
                             via: None,
                             io: Some((*kind, *blocking)),
-                            alternative: alternative.clone(),
                             hops: 0,
                             origin: None,
                         };
@@ -924,10 +933,9 @@ impl<'s> Project<'s> {
                         Ev {
                             line: c.start,
                             kind: "vector",
-                            detail: format!("`{q}` (releases the GIL)"),
+                            detail: Detail::Vector(f, ci as u32),
                             via: None,
                             io: None,
-                            alternative: None,
                             hops: 0,
                             origin: None,
                         },
@@ -937,10 +945,9 @@ impl<'s> Project<'s> {
                         Ev {
                             line: c.start,
                             kind: "cpu-call",
-                            detail: format!("`{q}` (holds the GIL)"),
+                            detail: Detail::Cpu(f, ci as u32),
                             via: None,
                             io: None,
-                            alternative: None,
                             hops: 0,
                             origin: None,
                         },
@@ -957,27 +964,24 @@ impl<'s> Project<'s> {
                         continue;
                     }
                     let ce = self.effects[g].clone();
-                    let wrap = |ev: &Option<Ev>| {
+                    let wrap = |ev: &Option<Rc<Ev>>| {
                         ev.as_ref().map(|inner| Ev {
                             line: c.start,
                             kind: "call",
-                            detail: format!("`{}`", c.display),
+                            detail: Detail::Call(f, ci as u32),
                             via: Some(g),
                             io: inner.io,
-                            alternative: inner.alternative.clone(),
                             hops: inner.hops + 1,
                             origin: Some(
                                 inner
                                     .origin
                                     .clone()
-                                    .unwrap_or_else(|| Rc::new((g, inner.clone()))),
+                                    .unwrap_or_else(|| Rc::new((g, Ev::clone(inner)))),
                             ),
                         })
                     };
                     if !callee.is_async && !c.awaited {
-                        if let Some(ev) = wrap(&ce.blocking) {
-                            set(&mut e.blocking, ev);
-                        }
+                        fill(&mut e.blocking, || wrap(&ce.blocking));
                     }
                     // Error handling is not the hot path: what a handler
                     // calls can block, but does not make the work CPU- or
@@ -987,29 +991,18 @@ impl<'s> Project<'s> {
                     }
                     // CPU work far down a call chain is incidental to the
                     // caller; I/O anywhere below still waits.
-                    let near = |ev: &Option<Ev>| ev.as_ref().is_some_and(|x| x.hops < MAX_CPU_HOPS);
+                    let near =
+                        |ev: &Option<Rc<Ev>>| ev.as_ref().is_some_and(|x| x.hops < MAX_CPU_HOPS);
                     if near(&ce.cpu_strong) {
-                        if let Some(ev) = wrap(&ce.cpu_strong) {
-                            set(&mut e.cpu_strong, ev);
-                        }
+                        fill(&mut e.cpu_strong, || wrap(&ce.cpu_strong));
                     }
                     if near(&ce.cpu_weak) {
-                        if let Some(ev) = wrap(&ce.cpu_weak) {
-                            set(&mut e.cpu_weak, ev);
-                        }
+                        fill(&mut e.cpu_weak, || wrap(&ce.cpu_weak));
                     }
-                    if let Some(ev) = wrap(&ce.io_slow) {
-                        set(&mut e.io_slow, ev);
-                    }
-                    if let Some(ev) = wrap(&ce.io_disk) {
-                        set(&mut e.io_disk, ev);
-                    }
-                    if let Some(ev) = wrap(&ce.io_wait) {
-                        set(&mut e.io_wait, ev);
-                    }
-                    if let Some(ev) = wrap(&ce.vector) {
-                        set(&mut e.vector, ev);
-                    }
+                    fill(&mut e.io_slow, || wrap(&ce.io_slow));
+                    fill(&mut e.io_disk, || wrap(&ce.io_disk));
+                    fill(&mut e.io_wait, || wrap(&ce.io_wait));
+                    fill(&mut e.vector, || wrap(&ce.vector));
                 }
                 Some(Target::Known) | None => {}
             }
@@ -1143,16 +1136,55 @@ impl<'s> Project<'s> {
         }
     }
 
+    /// The text of a piece of evidence: `for loop doing Python arithmetic`,
+    /// `` `requests.get` ``.
+    pub fn detail(&self, ev: &Ev) -> String {
+        let site = |f: FuncId, ci: u32| &self.funcs[f].summary.calls[ci as usize];
+        let target = |f: FuncId, ci: u32| match &self.call_targets[f][ci as usize] {
+            Some(Target::External(q)) => q.to_string(),
+            _ => site(f, ci).target.to_string(),
+        };
+        match ev.detail {
+            Detail::RangeLoop { what, trip } => format!(
+                "{what} over range({}) doing Python arithmetic",
+                group_digits(trip)
+            ),
+            Detail::NestedLoop { what } => format!("nested {what} doing Python arithmetic"),
+            Detail::Loop { what } => format!("{what} doing Python arithmetic"),
+            Detail::Recursion(f) => format!(
+                "recursive `{}` doing arithmetic",
+                self.funcs[f].summary.qualname
+            ),
+            Detail::Io(f, ci) => format!("`{}`", target(f, ci)),
+            Detail::Vector(f, ci) => format!("`{}` (releases the GIL)", target(f, ci)),
+            Detail::Cpu(f, ci) => format!("`{}` (holds the GIL)", target(f, ci)),
+            Detail::Call(f, ci) => format!("`{}`", site(f, ci).display),
+        }
+    }
+
+    /// The asynchronous alternative the rulebook gives for the I/O call
+    /// a piece of evidence leads to.
+    pub fn alternative(&self, ev: &Ev) -> Option<&'s str> {
+        let leaf = ev.origin.as_ref().map_or(ev, |o| &o.1);
+        match leaf.detail {
+            Detail::Io(f, ci) => match self.effect_of_call(f, ci as usize) {
+                Some(Effect::Io { alternative, .. }) => alternative.as_deref(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// `for loop doing Python arithmetic at line 12`, following helper
     /// chains to their origin.
     pub fn describe(&self, f: FuncId, ev: &Ev, slot: Slot) -> String {
         let (leaf_f, leaf) = self.leaf(f, ev, slot);
         if leaf_f == f {
-            format!("{} at line {}", leaf.detail, leaf.line.row)
+            format!("{} at line {}", self.detail(&leaf), leaf.line.row)
         } else {
             format!(
                 "{} at {}:{} in `{}`",
-                leaf.detail,
+                self.detail(&leaf),
                 self.file_label(leaf_f),
                 leaf.line.row,
                 self.funcs[leaf_f].summary.qualname
@@ -1235,14 +1267,14 @@ impl<'s> Project<'s> {
                     leaf.kind,
                     format!(
                         "calls {} -> {} at {}:{}",
-                        ev.detail,
-                        leaf.detail,
+                        self.detail(ev),
+                        self.detail(&leaf),
                         self.file_label(lf),
                         leaf.line.row
                     ),
                 )
             } else {
-                (ev.kind, ev.detail.clone())
+                (ev.kind, self.detail(ev))
             };
             if !out.iter().any(|(l, k, _)| *l == ev.line && *k == kind) {
                 out.push((ev.line, kind, detail));
@@ -1275,7 +1307,7 @@ impl Slot {
         Slot::Vector,
     ];
 
-    pub fn get(self, e: &Effects) -> &Option<Ev> {
+    pub fn get(self, e: &Effects) -> &Option<Rc<Ev>> {
         match self {
             Slot::CpuStrong => &e.cpu_strong,
             Slot::CpuWeak => &e.cpu_weak,
@@ -1300,9 +1332,16 @@ impl Slot {
     }
 }
 
-fn set(slot: &mut Option<Ev>, ev: Ev) {
+fn set(slot: &mut Option<Rc<Ev>>, ev: Ev) {
     if slot.is_none() {
-        *slot = Some(ev);
+        *slot = Some(Rc::new(ev));
+    }
+}
+
+/// Fill an empty slot with what `make` builds (only then is it built).
+fn fill(slot: &mut Option<Rc<Ev>>, make: impl FnOnce() -> Option<Ev>) {
+    if slot.is_none() {
+        *slot = make().map(Rc::new);
     }
 }
 

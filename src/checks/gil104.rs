@@ -53,7 +53,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     }
                     parts.push(format!(
                         "{} at {}:{}",
-                        leaf.detail,
+                        p.detail(&leaf),
                         p.file_label(lf),
                         leaf.line.row
                     ));
@@ -62,7 +62,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         callee.qualname.clone(),
                         parts.join(" -> "),
                         kind,
-                        leaf.alternative.clone(),
+                        p.alternative(ev).map(str::to_string),
                     )
                 }
                 Some(Target::Known) | None => continue,
