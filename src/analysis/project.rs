@@ -12,6 +12,7 @@ use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -123,9 +124,11 @@ impl Effects {
 
 /// Where a call goes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
+pub enum Target<'s> {
     Func(FuncId),
-    External(String),
+    /// A library (or unresolvable) callee, by qualified name: borrowed
+    /// from the summary unless following re-exports changed it.
+    External(Cow<'s, str>),
     /// A project class without `__init__`: constructing it does nothing
     /// worth knowing.
     Known,
@@ -152,10 +155,10 @@ pub type ImportReach = (FuncId, usize);
 
 /// A dispatch site after resolution.
 #[derive(Debug, Clone)]
-pub struct Dispatch {
+pub struct Dispatch<'s> {
     pub from: FuncId,
     pub site: DispatchSite,
-    pub target: Option<Target>,
+    pub target: Option<Target<'s>>,
 }
 
 pub struct Project<'s> {
@@ -166,11 +169,11 @@ pub struct Project<'s> {
     pub modules: Vec<&'s ModuleSummary>,
     pub funcs: Vec<FuncNode<'s>>,
     /// Per function, per call site: the resolved target.
-    pub call_targets: Vec<Vec<Option<Target>>>,
+    pub call_targets: Vec<Vec<Option<Target<'s>>>>,
     pub effects: Vec<Effects>,
     pub workload: Vec<Workload>,
     pub contexts: Vec<BTreeSet<ContextKind>>,
-    pub dispatches: Vec<Dispatch>,
+    pub dispatches: Vec<Dispatch<'s>>,
     pub recursive: Vec<bool>,
     /// The function calls something advise cannot follow.
     pub uncertain: Vec<bool>,
@@ -325,8 +328,8 @@ impl<'s> Project<'s> {
     /// modules: `pkg.fetch` (from `pkg/__init__.py: from .net import fetch`)
     /// becomes `pkg.net.fetch`; `db.conn.execute` (with `conn =
     /// sqlite3.connect()` in db.py) becomes `sqlite3.Connection.execute`.
-    fn canonical(&self, index: &Index<'s>, file: usize, qn: &str) -> String {
-        let mut qn = qn.to_string();
+    fn canonical(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Cow<'s, str> {
+        let mut qn = Cow::Borrowed(qn);
         for _ in 0..8 {
             if self.func_of(index, file, &qn).is_some() || self.class_of(index, file, &qn).is_some()
             {
@@ -343,11 +346,11 @@ impl<'s> Project<'s> {
                     };
                     match self.modules[*mf].exports.get(name) {
                         Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
-                            qn = format!("{q}{tail}");
+                            qn = Cow::Owned(format!("{q}{tail}"));
                             changed = true;
                         }
                         Some(Binding::Instance(t)) => {
-                            qn = format!("{t}{tail}");
+                            qn = Cow::Owned(format!("{t}{tail}"));
                             changed = true;
                         }
                         _ => {}
@@ -363,7 +366,7 @@ impl<'s> Project<'s> {
         qn
     }
 
-    fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &str) -> Target {
+    fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Target<'s> {
         let qn = self.canonical(index, file, qn);
         // What the catalogue says of this exact name outweighs the body
         // advise can see (the standard library analysing itself).
@@ -475,7 +478,7 @@ impl<'s> Project<'s> {
                             .filter(|i| i.spawns)
                             .map(|i| i.context)
                     })
-                    .or_else(|| thread_classes.get(&qn).map(|(_, ctx)| *ctx));
+                    .or_else(|| thread_classes.get(qn.as_ref()).map(|(_, ctx)| *ctx));
                 if let Some(context) = context {
                     creations.push(Creation {
                         from: id,
@@ -493,7 +496,7 @@ impl<'s> Project<'s> {
                 let s = self.funcs[id].summary;
                 for c in &s.calls {
                     let qn = self.canonical(index, file, &c.target);
-                    if let Some(&(run, ctx)) = thread_classes.get(&qn) {
+                    if let Some(&(run, ctx)) = thread_classes.get(qn.as_ref()) {
                         extra.push((id, c, run, ctx));
                     }
                 }

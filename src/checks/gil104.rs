@@ -25,7 +25,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                         blocking: true,
                         alternative,
                     }) => (
-                        q.clone(),
+                        q.to_string(),
                         format!("`{q}`"),
                         kind.as_str(),
                         alternative.clone(),

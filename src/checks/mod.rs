@@ -121,7 +121,7 @@ impl Cx<'_, '_> {
         use crate::analysis::project::Target;
         match t {
             Target::Func(g) => Some(self.qualname(*g).to_string()),
-            Target::External(q) => Some(q.clone()),
+            Target::External(q) => Some(q.to_string()),
             Target::Known => None,
         }
     }
