@@ -37,6 +37,9 @@ pub struct FileEntry {
     /// The path as given or walked (for standard input, the
     /// `--stdin-filename`, or `-`).
     pub path: PathBuf,
+    /// The source, for showing the lines diagnostics point at. Files read
+    /// from disk drop it after the per-file stage (the project stage needs
+    /// only summaries) and read it again if they have diagnostics.
     pub text: String,
     pub lines: LineIndex,
     /// The settings of the configuration governing the file.
@@ -45,6 +48,8 @@ pub struct FileEntry {
     pub selection: select::Selection,
     /// Its suppression comments.
     pub noqa: noqa::Directives,
+    /// The text was dropped after analysis and can be read again.
+    pub reloadable: bool,
 }
 
 /// A function worth knowing about: dispatched, or not light.
@@ -177,6 +182,7 @@ fn entry(path: PathBuf, text: String, settings: Arc<Settings>, cwd: &std::path::
         settings,
         selection,
         noqa: noqa::Directives::default(),
+        reloadable: false,
     }
 }
 
@@ -188,6 +194,7 @@ fn load_one(
     rb: &Rulebook,
 ) -> Loaded {
     let empty = |path: PathBuf| entry(path, String::new(), settings.clone(), cwd);
+    let from_stdin = given.is_some();
     let bytes = match given {
         Some(bytes) => bytes,
         None => match std::fs::read(&path) {
@@ -245,6 +252,11 @@ fn load_one(
         stacker::maybe_grow(1 << 20, 64 << 20, move || drop(parsed));
     }
     file.noqa = directives;
+    if !from_stdin {
+        file.text = String::new();
+        file.lines = LineIndex::default();
+        file.reloadable = true;
+    }
     Loaded::Ok(file, Box::new(summary), errors)
 }
 
@@ -380,6 +392,8 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     let mut diagnostics = noqa::apply(diagnostics, &files, rb);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
+    reload_sources(&mut files, &diagnostics);
+
     let mut warnings = Vec::new();
     for f in &files {
         for (at, why) in &f.noqa.warnings {
@@ -452,6 +466,29 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         target,
         profile,
     }
+}
+
+/// Read again the source of each file from disk that has diagnostics, for
+/// the lines they point at. A file that can no longer be read or decoded
+/// shows no source lines.
+fn reload_sources(files: &mut [FileEntry], diagnostics: &[Diagnostic]) {
+    let mut wanted = vec![false; files.len()];
+    for d in diagnostics {
+        wanted[d.file] = true;
+    }
+    files
+        .par_iter_mut()
+        .zip(wanted)
+        .filter(|(f, w)| *w && f.text.is_empty() && f.reloadable)
+        .for_each(|(f, _)| {
+            if let Some(text) = std::fs::read(&f.path)
+                .ok()
+                .and_then(|b| source::decode(b).ok())
+            {
+                f.lines = LineIndex::new(&text);
+                f.text = text;
+            }
+        });
 }
 
 /// Stage timings on stderr when `ADVISE_TIMING` is set, for profiling.

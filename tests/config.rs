@@ -611,3 +611,27 @@ fn the_readme_configuration_example_is_valid() {
         diagnostics(&o)
     );
 }
+
+#[test]
+fn source_lines_shown_are_the_text_analysed() {
+    // Files read from disk keep only summaries during the analysis and
+    // read their text again to show it; standard input keeps its own text
+    // even when its name is that of a file on disk with other contents.
+    let d = project("shown");
+    let o = advise_in(&d, &["a.py", "--output-format", "full"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("    time.sleep(1)"), "{}", stdout(&o));
+    let piped = "import time\nasync def f():\n    time.sleep(2)  # piped\n";
+    let o = advise_stdin(
+        &d,
+        &["--stdin-filename", "a.py", "--output-format", "full"],
+        piped,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("time.sleep(2)  # piped"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("time.sleep(1)"), "{}", stdout(&o));
+}

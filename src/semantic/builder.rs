@@ -10,6 +10,7 @@
 use super::model::*;
 use crate::rulebook::Rulebook;
 use crate::source::{LineIndex, Location};
+use compact_str::CompactString;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -333,11 +334,20 @@ impl<'a> Builder<'a> {
             .into_iter()
             .filter(|(_, b)| !matches!(b, Binding::Unknown))
             .collect();
+        // Summaries live until the end of the run: give back the room the
+        // vectors grew into.
+        let mut funcs = self.funcs;
+        for f in &mut funcs {
+            f.shrink_to_fit();
+        }
+        funcs.shrink_to_fit();
+        let mut classes = self.classes;
+        classes.shrink_to_fit();
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
-            functions: self.funcs,
-            classes: self.classes,
+            functions: funcs,
+            classes,
             exports,
             truncated_at: self.truncated,
         }
@@ -1171,8 +1181,8 @@ impl<'a> Builder<'a> {
                 let receiver = self.receiver_of(&call.func);
                 let main_guard = self.main_guard > 0;
                 self.func().calls.push(CallSite {
-                    target: q,
-                    display,
+                    target: CompactString::new(&q),
+                    display: CompactString::new(&display),
                     start,
                     end,
                     awaited,

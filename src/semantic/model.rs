@@ -3,6 +3,7 @@
 
 use crate::rulebook::ContextKind;
 use crate::source::Location;
+use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 
 /// What a name or expression resolves to.
@@ -80,10 +81,12 @@ pub struct LoopFact {
 
 #[derive(Debug, Clone)]
 pub struct CallSite {
-    /// The resolved qualified name of the callee.
-    pub target: String,
+    /// The resolved qualified name of the callee. (Call sites are the
+    /// bulk of a summary: short names are kept inline, without a heap
+    /// allocation.)
+    pub target: CompactString,
     /// The callee as written (`self.session.get`).
-    pub display: String,
+    pub display: CompactString,
     pub start: Location,
     pub end: Location,
     /// Awaited, or the expression of an `async with` / `async for`.
@@ -114,7 +117,7 @@ pub enum Receiver {
     SelfObj,
     /// A module global or a captured variable: one object for every
     /// caller. Holds the place key of the variable.
-    Shared(String),
+    Shared(CompactString),
 }
 
 #[derive(Debug, Clone)]
@@ -335,6 +338,22 @@ pub struct FunctionSummary {
     pub is_generator: bool,
     /// Constructs relevant to JIT compilation, first occurrence of each.
     pub constructs: Vec<Construct>,
+}
+
+impl FunctionSummary {
+    /// Release the spare capacity of every list.
+    pub fn shrink_to_fit(&mut self) {
+        self.calls.shrink_to_fit();
+        self.unresolved_calls.shrink_to_fit();
+        self.loops.shrink_to_fit();
+        self.dispatches.shrink_to_fit();
+        self.accesses.shrink_to_fit();
+        self.fresh_locks.shrink_to_fit();
+        self.decorators.shrink_to_fit();
+        self.constructs.shrink_to_fit();
+        self.qualname.shrink_to_fit();
+        self.full.shrink_to_fit();
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -33,6 +33,7 @@ use super::Builder;
 use crate::rulebook::{Effect, LockScope};
 use crate::semantic::model::*;
 use crate::source::Location;
+use compact_str::CompactString;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -1030,7 +1031,9 @@ impl<'a> Builder<'a> {
             None => {}
         }
         match self.name_place(name) {
-            Some((_, key)) if !self.is_unshared_obj(&a.value) => Receiver::Shared(key),
+            Some((_, key)) if !self.is_unshared_obj(&a.value) => {
+                Receiver::Shared(CompactString::new(&key))
+            }
             _ => Receiver::Other,
         }
     }
