@@ -39,7 +39,8 @@ pub struct FileEntry {
     pub path: PathBuf,
     /// The source, for showing the lines diagnostics point at. Files read
     /// from disk drop it after the per-file stage (the project stage needs
-    /// only summaries) and read it again if they have diagnostics.
+    /// only summaries) and read it again if they have diagnostics. Their
+    /// line index stays (profiles map lines).
     pub text: String,
     pub lines: LineIndex,
     /// The settings of the configuration governing the file.
@@ -254,7 +255,6 @@ fn load_one(
     file.noqa = directives;
     if !from_stdin {
         file.text = String::new();
-        file.lines = LineIndex::default();
         file.reloadable = true;
     }
     Loaded::Ok(file, Box::new(summary), errors)
