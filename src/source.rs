@@ -21,21 +21,21 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0u32];
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0u32);
         let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push((i + 1) as u32),
-                b'\r' => {
-                    if bytes.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    starts.push((i + 1) as u32);
-                }
-                _ => {}
+        let mut crlf_at = usize::MAX;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if i == crlf_at {
+                // The `\n` of a `\r\n`: the line started after it.
+                continue;
             }
-            i += 1;
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                crlf_at = i + 1;
+                starts.push((i + 2) as u32);
+            } else {
+                starts.push((i + 1) as u32);
+            }
         }
         LineIndex { starts }
     }
@@ -158,5 +158,47 @@ pub fn parse(text: &str, is_stub: bool) -> ParsedFile {
     };
     ParsedFile {
         parsed: parse_unchecked_source(text, ty),
+    }
+}
+
+#[cfg(test)]
+mod line_index_tests {
+    use super::*;
+
+    /// Line starts by the plain definition: after `\n`, after `\r` not
+    /// followed by `\n`.
+    fn reference(text: &str) -> Vec<u32> {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        for i in 0..b.len() {
+            let ends = b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'));
+            if ends {
+                starts.push(i as u32 + 1);
+            }
+        }
+        starts
+    }
+
+    #[test]
+    fn line_starts_for_every_kind_of_line_ending() {
+        for text in [
+            "",
+            "x",
+            "a\nb\n",
+            "a\r\nb\r\n",
+            "a\rb\r",
+            "\r\r\n\n\r",
+            "a\n\rb",
+            "\r\n\r\n\r",
+            "é\r\nü\rß\n",
+        ] {
+            assert_eq!(LineIndex::new(text).starts, reference(text), "{text:?}");
+        }
+        let idx = LineIndex::new("ab\r\ncd\ref");
+        assert_eq!(idx.line_text("ab\r\ncd\ref", 2), "cd");
+        assert_eq!(
+            idx.location("ab\r\ncd\ref", TextSize::from(8)),
+            Location { row: 3, column: 2 }
+        );
     }
 }

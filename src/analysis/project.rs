@@ -394,13 +394,26 @@ impl<'s> Project<'s> {
     }
 
     fn resolve_calls(&mut self, index: &Index<'s>) {
+        // A module calls the same names over and over (`self.assertEqual`):
+        // each is resolved once per file. A file's functions are adjacent.
+        let mut memo: HashMap<&'s str, Target<'s>> = HashMap::default();
+        let mut memo_file = usize::MAX;
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
+            if file != memo_file {
+                memo.clear();
+                memo_file = file;
+            }
             let s = self.funcs[id].summary;
             let targets = s
                 .calls
                 .iter()
-                .map(|c| Some(self.resolve_target(index, file, &c.target)))
+                .map(|c| {
+                    let t = memo
+                        .entry(c.target.as_str())
+                        .or_insert_with(|| self.resolve_target(index, file, &c.target));
+                    Some(t.clone())
+                })
                 .collect();
             self.call_targets.push(targets);
         }

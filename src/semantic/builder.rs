@@ -153,7 +153,9 @@ pub struct Builder<'a> {
 
 /// Python's builtin names: an unbound name that is one of these resolves
 /// to `builtins.<name>`.
+// Sorted: looked up by binary search (a unit test keeps it sorted).
 const BUILTINS: &[&str] = &[
+    "__import__",
     "abs",
     "aiter",
     "all",
@@ -224,7 +226,6 @@ const BUILTINS: &[&str] = &[
     "type",
     "vars",
     "zip",
-    "__import__",
 ];
 
 impl<'a> Builder<'a> {
@@ -655,7 +656,7 @@ impl<'a> Builder<'a> {
                 return b.clone();
             }
         }
-        if BUILTINS.contains(&name) {
+        if BUILTINS.binary_search(&name).is_ok() {
             Binding::Qn(format!("builtins.{name}"))
         } else {
             Binding::Unknown
@@ -667,13 +668,20 @@ impl<'a> Builder<'a> {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()),
             Expr::Attribute(a) => match self.resolve(&a.value) {
-                Binding::Qn(q) => Binding::Qn(format!("{}.{}", q, a.attr.as_str())),
+                Binding::Qn(mut q) => {
+                    q.push('.');
+                    q.push_str(a.attr.as_str());
+                    Binding::Qn(q)
+                }
                 Binding::Instance(t) => {
                     let attr = a.attr.as_str();
                     if let Some(b) = self.class_attrs.get(&t).and_then(|m| m.get(attr)) {
                         return b.clone();
                     }
-                    Binding::Qn(format!("{t}.{attr}"))
+                    let mut q = t;
+                    q.push('.');
+                    q.push_str(attr);
+                    Binding::Qn(q)
                 }
                 Binding::Unknown => Binding::Unknown,
             },
@@ -977,7 +985,7 @@ impl<'a> Builder<'a> {
     }
 
     fn is_decorator(&self, d: &ast::Decorator, name: &str) -> bool {
-        matches!(self.resolve(&d.expression), Binding::Qn(q) if q == format!("builtins.{name}"))
+        matches!(self.resolve(&d.expression), Binding::Qn(q) if q.strip_prefix("builtins.") == Some(name))
     }
 
     fn visit_class(&mut self, c: &'a ast::StmtClassDef) {
@@ -1168,7 +1176,7 @@ impl<'a> Builder<'a> {
             if let Binding::Qn(q) = resolved {
                 let start = self.loc(call.range().start());
                 let end = self.loc(call.range().end());
-                let display = compact(self.text(call.func.range()));
+                let display = compact_name(self.text(call.func.range()));
                 let in_loop = self.loop_stack.last().copied();
                 let in_handler = self.handler_depth > 0;
                 let cold = self.cold_depth > 0;
@@ -1182,7 +1190,7 @@ impl<'a> Builder<'a> {
                 let main_guard = self.main_guard > 0;
                 self.func().calls.push(CallSite {
                     target: CompactString::new(&q),
-                    display: CompactString::new(&display),
+                    display,
                     start,
                     end,
                     awaited,
@@ -1449,7 +1457,20 @@ fn short_name(q: &str) -> String {
 }
 
 /// Collapse whitespace in a source snippet used in a message.
+/// [`compact`] for a callee as written, kept inline when short: the
+/// usual callee (`self.x.get`) has no whitespace to fold.
+fn compact_name(s: &str) -> CompactString {
+    if s.len() <= 80 && !s.chars().any(char::is_whitespace) {
+        CompactString::new(s)
+    } else {
+        CompactString::new(compact(s))
+    }
+}
+
 fn compact(s: &str) -> String {
+    if s.len() <= 80 && !s.chars().any(char::is_whitespace) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.chars() {
@@ -1896,5 +1917,29 @@ impl<'a> Builder<'a> {
             }
             _ => walk_expr(self, expr),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_sorted_for_binary_search() {
+        assert!(BUILTINS.windows(2).all(|w| w[0] < w[1]));
+        for name in BUILTINS {
+            assert!(BUILTINS.binary_search(name).is_ok());
+        }
+    }
+
+    #[test]
+    fn compact_folds_whitespace_and_keeps_short_names() {
+        assert_eq!(compact("self.x.get"), "self.x.get");
+        assert_eq!(compact_name("self.x.get"), "self.x.get");
+        assert_eq!(compact("(\n    a\n    .b\n)"), "(a.b)");
+        assert_eq!(compact_name("(\n    a\n    .b\n)"), "(a.b)");
+        let long = "x".repeat(100);
+        assert_eq!(compact(&long).chars().count(), 82);
+        assert_eq!(compact_name(&long), compact(&long));
     }
 }
