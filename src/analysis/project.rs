@@ -270,8 +270,9 @@ impl<'s> Project<'s> {
             import_time: vec![None; n],
             iter_calls: HashMap::default(),
         };
-        p.resolve_calls(&index);
-        p.resolve_dispatches(&index);
+        let thread_classes = p.thread_classes(&index);
+        let subclass_starts = p.resolve_calls(&index, &thread_classes);
+        p.resolve_dispatches(&index, subclass_starts);
         p.resolve_iter_calls(&index);
         p.find_import_time();
         p.propagate_effects();
@@ -368,6 +369,11 @@ impl<'s> Project<'s> {
 
     fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Target<'s> {
         let qn = self.canonical(index, file, qn);
+        self.target_of(index, file, qn)
+    }
+
+    /// Where a call of a name already made canonical goes.
+    fn target_of(&self, index: &Index<'s>, file: usize, qn: Cow<'s, str>) -> Target<'s> {
         // What the catalogue says of this exact name outweighs the body
         // advise can see (the standard library analysing itself).
         if self.rb.effects.lookup(&qn).is_some() {
@@ -393,11 +399,25 @@ impl<'s> Project<'s> {
         Target::External(qn)
     }
 
-    fn resolve_calls(&mut self, index: &Index<'s>) {
+    /// Resolve every call, and find among them the calls that create
+    /// pools, processes and threads (`thread_classes`: project subclasses
+    /// of `Thread` or `Process`, by qualified name, with their `run()`).
+    fn resolve_calls(
+        &mut self,
+        index: &Index<'s>,
+        thread_classes: &HashMap<String, (FuncId, ContextKind)>,
+    ) -> Vec<(FuncId, usize, FuncId, ContextKind)> {
         // A module calls the same names over and over (`self.assertEqual`):
         // each is resolved once per file. A file's functions are adjacent.
-        let mut memo: HashMap<&'s str, Target<'s>> = HashMap::default();
+        type Resolved<'s> = (
+            Target<'s>,
+            Option<ContextKind>,
+            Option<(FuncId, ContextKind)>,
+        );
+        let mut memo: HashMap<&'s str, Resolved<'s>> = HashMap::default();
         let mut memo_file = usize::MAX;
+        let mut creations = Vec::new();
+        let mut subclass_starts = Vec::new();
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
             if file != memo_file {
@@ -405,18 +425,59 @@ impl<'s> Project<'s> {
                 memo_file = file;
             }
             let s = self.funcs[id].summary;
-            let targets = s
-                .calls
-                .iter()
-                .map(|c| {
-                    let t = memo
-                        .entry(c.target.as_str())
-                        .or_insert_with(|| self.resolve_target(index, file, &c.target));
-                    Some(t.clone())
-                })
-                .collect();
+            let mut targets = Vec::with_capacity(s.calls.len());
+            for (ci, c) in s.calls.iter().enumerate() {
+                let (target, created, subclass) =
+                    memo.entry(c.target.as_str()).or_insert_with(|| {
+                        let qn = self.canonical(index, file, &c.target);
+                        let thread_class = thread_classes.get(qn.as_ref()).copied();
+                        let created = self
+                            .rb
+                            .executors
+                            .lookup(&qn)
+                            .copied()
+                            .or_else(|| {
+                                self.rb
+                                    .dispatch_calls
+                                    .lookup(&qn)
+                                    .filter(|i| i.spawns)
+                                    .map(|i| i.context)
+                            })
+                            .or(thread_class.map(|(_, ctx)| ctx));
+                        (self.target_of(index, file, qn), created, thread_class)
+                    });
+                if let Some(context) = *created {
+                    creations.push(Creation {
+                        from: id,
+                        call: ci,
+                        context,
+                    });
+                }
+                if let Some((run, ctx)) = *subclass {
+                    subclass_starts.push((id, ci, run, ctx));
+                }
+                targets.push(Some(target.clone()));
+            }
             self.call_targets.push(targets);
         }
+        self.creations = creations;
+        subclass_starts
+    }
+
+    /// Project classes deriving from a library thread or process class,
+    /// by qualified name: the method that runs (`run`) and where.
+    fn thread_classes(&self, index: &Index<'s>) -> HashMap<String, (FuncId, ContextKind)> {
+        let mut thread_classes = HashMap::default();
+        for (fi, m) in self.modules.iter().enumerate() {
+            for (ci, c) in m.classes.iter().enumerate() {
+                if let Some(info) = self.thread_base(index, (fi, ci), 0) {
+                    if let Some(run) = self.method_of(index, (fi, ci), &info.method, 0) {
+                        thread_classes.insert(c.full.clone(), (run, info.context));
+                    }
+                }
+            }
+        }
+        thread_classes
     }
 
     /// Is a project class a thread (or process) subclass? Returns the
@@ -445,7 +506,11 @@ impl<'s> Project<'s> {
         None
     }
 
-    fn resolve_dispatches(&mut self, index: &Index<'s>) {
+    fn resolve_dispatches(
+        &mut self,
+        index: &Index<'s>,
+        subclass_starts: Vec<(FuncId, usize, FuncId, ContextKind)>,
+    ) {
         let mut out = Vec::new();
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
@@ -463,58 +528,9 @@ impl<'s> Project<'s> {
             }
         }
         // Thread subclasses: constructing one dispatches its run().
-        let mut thread_classes: HashMap<String, (FuncId, ContextKind)> = HashMap::default();
-        for (fi, m) in self.modules.iter().enumerate() {
-            for (ci, c) in m.classes.iter().enumerate() {
-                if let Some(info) = self.thread_base(index, (fi, ci), 0) {
-                    if let Some(run) = self.method_of(index, (fi, ci), &info.method, 0) {
-                        thread_classes.insert(c.full.clone(), (run, info.context));
-                    }
-                }
-            }
-        }
-        // Calls that create pools, processes and threads.
-        let mut creations = Vec::new();
-        for id in 0..self.funcs.len() {
-            let file = self.funcs[id].file;
-            for (ci, c) in self.funcs[id].summary.calls.iter().enumerate() {
-                let qn = self.canonical(index, file, &c.target);
-                let context = self
-                    .rb
-                    .executors
-                    .lookup(&qn)
-                    .copied()
-                    .or_else(|| {
-                        self.rb
-                            .dispatch_calls
-                            .lookup(&qn)
-                            .filter(|i| i.spawns)
-                            .map(|i| i.context)
-                    })
-                    .or_else(|| thread_classes.get(qn.as_ref()).map(|(_, ctx)| *ctx));
-                if let Some(context) = context {
-                    creations.push(Creation {
-                        from: id,
-                        call: ci,
-                        context,
-                    });
-                }
-            }
-        }
-        self.creations = creations;
-        if !thread_classes.is_empty() {
-            let mut extra = Vec::new();
-            for id in 0..self.funcs.len() {
-                let file = self.funcs[id].file;
-                let s = self.funcs[id].summary;
-                for c in &s.calls {
-                    let qn = self.canonical(index, file, &c.target);
-                    if let Some(&(run, ctx)) = thread_classes.get(qn.as_ref()) {
-                        extra.push((id, c, run, ctx));
-                    }
-                }
-            }
-            for (id, c, run, ctx) in extra {
+        {
+            for (id, ci, run, ctx) in subclass_starts {
+                let c = &self.funcs[id].summary.calls[ci];
                 let site = DispatchSite {
                     start: c.start,
                     end: c.end,
