@@ -298,13 +298,13 @@ impl<'a> Builder<'a> {
                     return None;
                 }
                 let attr = a.attr.as_str();
-                let display = super::compact(self.text(e.range()));
+                // The text is compacted only for a place that is made.
                 let mk = |root, key| {
                     Some(PlaceRef {
                         place: Place {
                             key,
                             root,
-                            display: display.clone(),
+                            display: super::compact(self.text(e.range())),
                             item: false,
                         },
                         item_key: None,
@@ -599,7 +599,6 @@ impl<'a> Builder<'a> {
             return;
         }
         let value_is_none = matches!(value, Some(Expr::NoneLiteral(_)));
-        let statement = super::compact(self.text(stmt.range()));
         // `obj.x = saved` restores an unmodified copy: a store, not an
         // update computed from the old value.
         let restore = matches!(value, Some(Expr::Name(n)) if self.copies.contains(n.id.as_str()));
@@ -635,7 +634,7 @@ impl<'a> Builder<'a> {
                             p.place.clone(),
                             AccessKind::Read,
                             *range,
-                            statement.clone(),
+                            super::compact(self.text(stmt.range())),
                             None,
                             None,
                         );
@@ -691,7 +690,7 @@ impl<'a> Builder<'a> {
                     };
                     let site = WriteSite {
                         range: stmt.range(),
-                        statement: statement.clone(),
+                        statement: super::compact(self.text(stmt.range())),
                         method: None,
                     };
                     self.record_write(p, &reads, no_check, plain, site);
