@@ -256,6 +256,14 @@ fn rules_file_bombs_and_oddities_are_errors_not_crashes() {
         ("bad-method", b"catalogue:\n  pure_methods:\n    - {name: \"not a name\"}\n"),
         ("callable-missing", b"dispatch:\n  calls:\n    - {pattern: a.b, context: threads, callable: {}}\n"),
         ("bad-context", b"dispatch:\n  executors:\n    - {pattern: a.B, context: fibers}\n"),
+        (
+            "argument-unplaced",
+            b"catalogue:\n  returns:\n    - {pattern: a.b, argument: {equals: fork}, type: a.C}\n",
+        ),
+        (
+            "argument-unknown-key",
+            b"catalogue:\n  returns:\n    - {pattern: a.b, argument: {position: 0, value: fork}, type: a.C}\n",
+        ),
     ];
     for (name, text) in cases {
         let f = d.join(format!("{name}.yaml"));

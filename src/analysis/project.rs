@@ -147,6 +147,8 @@ pub struct Creation {
     /// Index into the function's `calls`.
     pub call: usize,
     pub context: ContextKind,
+    /// Its processes are forks of this one (the `fork` start method).
+    pub forks: bool,
 }
 
 /// How a function comes to run at import time: the module-level call
@@ -411,7 +413,7 @@ impl<'s> Project<'s> {
         // each is resolved once per file. A file's functions are adjacent.
         type Resolved<'s> = (
             Target<'s>,
-            Option<ContextKind>,
+            Option<(ContextKind, bool)>,
             Option<(FuncId, ContextKind)>,
         );
         let mut memo: HashMap<&'s str, Resolved<'s>> = HashMap::default();
@@ -435,22 +437,23 @@ impl<'s> Project<'s> {
                             .rb
                             .executors
                             .lookup(&qn)
-                            .copied()
+                            .map(|&ctx| (ctx, self.rb.forking_executors.lookup(&qn).is_some()))
                             .or_else(|| {
                                 self.rb
                                     .dispatch_calls
                                     .lookup(&qn)
                                     .filter(|i| i.spawns)
-                                    .map(|i| i.context)
+                                    .map(|i| (i.context, i.forks))
                             })
-                            .or(thread_class.map(|(_, ctx)| ctx));
+                            .or(thread_class.map(|(_, ctx)| (ctx, false)));
                         (self.target_of(index, file, qn), created, thread_class)
                     });
-                if let Some(context) = *created {
+                if let Some((context, forks)) = *created {
                     creations.push(Creation {
                         from: id,
                         call: ci,
                         context,
+                        forks,
                     });
                 }
                 if let Some((run, ctx)) = *subclass {
@@ -560,6 +563,7 @@ impl<'s> Project<'s> {
                     chunking: None,
                     in_loop: c.in_loop,
                     spawns: true,
+                    forks: false,
                 };
                 out.push(Dispatch {
                     from: id,

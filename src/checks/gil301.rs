@@ -12,7 +12,8 @@ use crate::rulebook::ContextKind;
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let p = cx.p;
     for cr in &p.creations {
-        if cr.context != ContextKind::Processes {
+        // Forked children do not import the main module again.
+        if cr.context != ContextKind::Processes || cr.forks {
             continue;
         }
         let s = p.funcs[cr.from].summary;

@@ -42,7 +42,12 @@ pub fn unpicklable(cx: &Cx, form: &CallableForm, target: Option<&Target>) -> Opt
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let p = cx.p;
     for d in &p.dispatches {
-        if d.site.context != ContextKind::Processes || d.site.pickles_closures {
+        // A forked `Process` inherits its target: nothing is pickled. (A
+        // forked pool still pickles each task's function.)
+        if d.site.context != ContextKind::Processes
+            || d.site.pickles_closures
+            || (d.site.forks && d.site.spawns)
+        {
             continue;
         }
         let Some(why) = unpicklable(cx, &d.site.form, d.target.as_ref()) else {

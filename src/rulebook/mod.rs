@@ -76,6 +76,16 @@ pub struct DispatchCallInfo {
     pub many: bool,
     pub pickles_closures: bool,
     pub spawns: bool,
+    /// A forked process: the target is inherited, not pickled.
+    pub forks: bool,
+}
+
+/// A return type that holds when an argument is a given string literal.
+#[derive(Debug, Clone)]
+pub struct ConditionalReturn {
+    pub argument: CallableSpec,
+    pub equals: String,
+    pub type_name: String,
 }
 
 /// A `map`-like method that splits an iterable into tasks.
@@ -205,6 +215,9 @@ pub struct Rulebook {
     pub settings: Settings,
     pub effects: PatternMap<Effect>,
     pub returns: PatternMap<String>,
+    /// Return types that depend on a literal argument, tried before
+    /// `returns`.
+    pub returns_when: PatternMap<Vec<ConditionalReturn>>,
     pub locks: PatternMap<LockScope>,
     pub queues: PatternMap<()>,
     pub unshared: PatternMap<()>,
@@ -229,6 +242,8 @@ pub struct Rulebook {
     pub wait_calls: PatternMap<()>,
     /// Executors whose tasks travel by cloudpickle.
     pub closure_executors: PatternMap<()>,
+    /// Pools whose workers are forks (no new import of the main module).
+    pub forking_executors: PatternMap<()>,
     /// `Type.method` -> how it chunks its iterable.
     pub chunked_maps: PatternMap<ChunkedMapInfo>,
     pub unbounded: PatternMap<()>,
@@ -488,6 +503,7 @@ impl Rulebook {
             },
             effects: PatternMap::default(),
             returns: PatternMap::default(),
+            returns_when: PatternMap::default(),
             locks: PatternMap::default(),
             queues: PatternMap::default(),
             unshared: PatternMap::default(),
@@ -504,6 +520,7 @@ impl Rulebook {
             wait_methods: BTreeMap::new(),
             wait_calls: PatternMap::default(),
             closure_executors: PatternMap::default(),
+            forking_executors: PatternMap::default(),
             chunked_maps: PatternMap::default(),
             unbounded: PatternMap::default(),
             arrays: PatternMap::default(),
@@ -666,10 +683,44 @@ impl Rulebook {
                 }
                 self.pure_methods.insert(m.name.value.clone(), m.min_args);
             }
-            for e in c.returns {
+            // Conditional entries for one pattern gather in one list; a
+            // later file's list for the pattern replaces an earlier one.
+            let mut conditional: Vec<(&Spanned<String>, Vec<ConditionalReturn>)> = Vec::new();
+            for e in &c.returns {
                 pattern::validate_qualified(name, &e.type_name)?;
-                self.returns
-                    .insert_spanned(name, &e.pattern, e.type_name.value.clone())?;
+                match &e.argument {
+                    None => {
+                        self.returns
+                            .insert_spanned(name, &e.pattern, e.type_name.value.clone())?
+                    }
+                    Some(a) => {
+                        if a.position.is_none() && a.keyword.is_none() {
+                            return Err(err_at(
+                                name,
+                                &e.pattern,
+                                "`argument` needs a `position` or a `keyword`".to_string(),
+                            ));
+                        }
+                        let cond = ConditionalReturn {
+                            argument: CallableSpec {
+                                position: a.position,
+                                keyword: a.keyword.clone(),
+                            },
+                            equals: a.equals.clone(),
+                            type_name: e.type_name.value.clone(),
+                        };
+                        match conditional
+                            .iter_mut()
+                            .find(|(p, _)| p.value == e.pattern.value)
+                        {
+                            Some((_, list)) => list.push(cond),
+                            None => conditional.push((&e.pattern, vec![cond])),
+                        }
+                    }
+                }
+            }
+            for (pattern, list) in conditional {
+                self.returns_when.insert_spanned(name, pattern, list)?;
             }
             for e in c.locks {
                 self.locks.insert_spanned(name, &e.pattern, e.scope)?;
@@ -746,6 +797,7 @@ impl Rulebook {
                     many: e.many,
                     pickles_closures: e.pickles_closures,
                     spawns: e.spawns,
+                    forks: e.forks,
                 };
                 self.dispatch_calls.insert_spanned(name, &e.pattern, info)?;
             }
@@ -753,6 +805,10 @@ impl Rulebook {
                 self.executors.insert_spanned(name, &e.pattern, e.context)?;
                 if e.pickles_closures {
                     self.closure_executors
+                        .insert_spanned(name, &e.pattern, ())?;
+                }
+                if e.forks {
+                    self.forking_executors
                         .insert_spanned(name, &e.pattern, ())?;
                 }
                 if let Some(w) = &e.workers {

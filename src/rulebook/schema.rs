@@ -320,6 +320,21 @@ pub struct ReturnsEntry {
     /// The qualified type name of the returned object.
     #[serde(rename = "type")]
     pub type_name: Spanned<String>,
+    /// Only when an argument is this string literal:
+    /// `multiprocessing.get_context("fork")`.
+    #[serde(default)]
+    pub argument: Option<ArgumentIs>,
+}
+
+/// An argument (by position or keyword) given as a string literal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentIs {
+    #[serde(default)]
+    pub position: Option<usize>,
+    #[serde(default)]
+    pub keyword: Option<String>,
+    pub equals: String,
 }
 
 #[derive(
@@ -409,6 +424,11 @@ pub struct DispatchCall {
     /// opposed to handing work to a pool.
     #[serde(default)]
     pub spawns: bool,
+    /// The process starts as a fork of this one (the `fork` start
+    /// method): it inherits its target rather than unpickling it, and
+    /// does not import the main module again.
+    #[serde(default)]
+    pub forks: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -424,6 +444,10 @@ pub struct ExecutorEntry {
     /// travel.
     #[serde(default)]
     pub pickles_closures: bool,
+    /// The workers are forks of this process (the `fork` start method):
+    /// they do not import the main module again. Tasks are still pickled.
+    #[serde(default)]
+    pub forks: bool,
 }
 
 #[derive(Debug, Deserialize)]

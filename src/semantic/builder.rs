@@ -686,7 +686,7 @@ impl<'a> Builder<'a> {
                 Binding::Unknown => Binding::Unknown,
             },
             Expr::Call(c) => match self.resolve(&c.func) {
-                Binding::Qn(q) => self.call_result(&q),
+                Binding::Qn(q) => self.call_result(&q, Some(c)),
                 _ => Binding::Unknown,
             },
             Expr::Await(a) => self.resolve(&a.value),
@@ -696,7 +696,16 @@ impl<'a> Builder<'a> {
 
     /// The type of what a call of `q` returns, where the catalogue or the
     /// naming convention says.
-    fn call_result(&self, q: &str) -> Binding {
+    fn call_result(&self, q: &str, call: Option<&ast::ExprCall>) -> Binding {
+        if let (Some(conds), Some(call)) = (self.rb.returns_when.lookup(q), call) {
+            for c in conds {
+                if let Some(Expr::StringLiteral(s)) = Self::pick_arg(call, &c.argument) {
+                    if s.value.to_str() == c.equals {
+                        return Binding::Instance(c.type_name.clone());
+                    }
+                }
+            }
+        }
         if let Some(t) = self.rb.returns.lookup(q) {
             return Binding::Instance(t.clone());
         }
@@ -1233,7 +1242,10 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn pick_arg(call: &'a ast::ExprCall, spec: &crate::rulebook::CallableSpec) -> Option<&'a Expr> {
+    fn pick_arg<'e>(
+        call: &'e ast::ExprCall,
+        spec: &crate::rulebook::CallableSpec,
+    ) -> Option<&'e Expr> {
         if let Some(kw) = &spec.keyword {
             if let Some(k) = call
                 .arguments
@@ -1327,6 +1339,7 @@ impl<'a> Builder<'a> {
             chunking: None,
             in_loop,
             spawns: false,
+            forks: false,
         });
     }
 
@@ -1350,6 +1363,7 @@ impl<'a> Builder<'a> {
                 self.patch_dispatch(call, |d| {
                     d.pickles_closures = info.pickles_closures;
                     d.spawns = info.spawns;
+                    d.forks = info.forks;
                 });
                 return;
             }

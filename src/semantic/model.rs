@@ -160,6 +160,9 @@ pub struct DispatchSite {
     pub in_loop: Option<u32>,
     /// Starts a new thread or process of its own (`Thread(target=f)`).
     pub spawns: bool,
+    /// The process is a fork of this one: it inherits the callable, which
+    /// is not pickled (`get_context("fork").Process(target=f)`).
+    pub forks: bool,
 }
 
 /// The shape of a dispatched callable.
