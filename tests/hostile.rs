@@ -286,3 +286,83 @@ fn rules_file_bombs_and_oddities_are_errors_not_crashes() {
         }
     }
 }
+
+/// Run advise on one directory, failing (not hanging) if it has not
+/// finished after two minutes: the inputs below took hours (or, for the
+/// fuzzer's find, 8 s for 331 bytes) before each class, helper and
+/// generator was judged once.
+fn advise_bounded(dir: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_advise"))
+        .args(["--format", "json", "--select", "ALL"])
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run advise");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("advise did not finish on {}", dir.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn repeated_bases_helpers_and_generators_do_not_multiply_the_work() {
+    // Found by the analyse_source fuzzer: error recovery makes a class
+    // whose bases name it again and again.
+    let d = tmpdir("repeats");
+    std::fs::copy("tests/data/fuzz/slow-class-bases.py", d.join("fuzzed.py")).unwrap();
+    // Every class names the one before it six times over.
+    let mut classes = String::from("class C0:\n    pass\n");
+    for i in 1..=14 {
+        let b = vec![format!("C{}", i - 1); 6].join(", ");
+        classes.push_str(&format!(
+            "class C{i}({b}):\n    def work(self):\n        return self.x\n"
+        ));
+    }
+    classes.push_str("def use():\n    c = C14()\n    return c.missing()\n");
+    std::fs::write(d.join("classes.py"), classes).unwrap();
+    // A numeric kernel whose helpers each call the next one 200 times.
+    let mut helpers = String::from("def h4(x):\n    return x + 1\n");
+    for i in (0..4).rev() {
+        let calls = vec![format!("h{}(x)", i + 1); 200].join(" + ");
+        helpers.push_str(&format!("def h{i}(x):\n    return {calls}\n"));
+    }
+    helpers.push_str(
+        "def kernel(n):\n    total = 0\n    for i in range(10_000_000):\n        total += h0(i) * 2\n    return total\n",
+    );
+    std::fs::write(d.join("helpers.py"), helpers).unwrap();
+    // Generators that each iterate the next one in 200 loops, consumed by
+    // a pool's imap.
+    let mut gens = String::from("import multiprocessing\ndef g5():\n    yield 1\n");
+    for i in (0..5).rev() {
+        gens.push_str(&format!("def g{i}():\n"));
+        for _ in 0..200 {
+            gens.push_str(&format!("    for a in g{}():\n        yield a\n", i + 1));
+        }
+    }
+    gens.push_str(
+        "def work(x):\n    return x\ndef run():\n    with multiprocessing.Pool() as p:\n        return list(p.imap(work, g0()))\n",
+    );
+    std::fs::write(d.join("gens.py"), gens).unwrap();
+    let o = advise_bounded(&d);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0) | Some(1)), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let fuzzed: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["filename"].as_str().unwrap().ends_with("fuzzed.py"))
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        fuzzed.contains(&"GIL000"),
+        "the syntax errors are reported: {fuzzed:?}"
+    );
+}

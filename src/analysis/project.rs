@@ -11,7 +11,7 @@
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -301,14 +301,21 @@ impl<'s> Project<'s> {
     }
 
     /// Find `method` on a project class or its project bases.
-    fn method_of(
+    fn method_of(&self, index: &Index<'s>, class: (usize, usize), method: &str) -> Option<FuncId> {
+        self.method_in(index, class, method, 0, &mut HashSet::default())
+    }
+
+    /// Depth first through the bases, each class once: a hierarchy that
+    /// names a class twice (or itself, as broken code can) stays linear.
+    fn method_in(
         &self,
         index: &Index<'s>,
         class: (usize, usize),
         method: &str,
         depth: u32,
+        seen: &mut HashSet<(usize, usize)>,
     ) -> Option<FuncId> {
-        if depth > 16 {
+        if depth > 16 || !seen.insert(class) {
             return None;
         }
         let (file, ci) = class;
@@ -319,7 +326,7 @@ impl<'s> Project<'s> {
         for b in &c.bases {
             let base = self.canonical(index, file, b);
             if let Some(bc) = self.class_of(index, file, &base) {
-                if let Some(f) = self.method_of(index, bc, method, depth + 1) {
+                if let Some(f) = self.method_in(index, bc, method, depth + 1, seen) {
                     return Some(f);
                 }
             }
@@ -386,14 +393,14 @@ impl<'s> Project<'s> {
         }
         if let Some(c) = self.class_of(index, file, &qn) {
             // Constructing a project class runs its __init__.
-            return match self.method_of(index, c, "__init__", 0) {
+            return match self.method_of(index, c, "__init__") {
                 Some(f) => Target::Func(f),
                 None => Target::Known,
             };
         }
         if let Some(dot) = qn.rfind('.') {
             if let Some(c) = self.class_of(index, file, &qn[..dot]) {
-                if let Some(f) = self.method_of(index, c, &qn[dot + 1..], 0) {
+                if let Some(f) = self.method_of(index, c, &qn[dot + 1..]) {
                     return Target::Func(f);
                 }
             }
@@ -473,8 +480,8 @@ impl<'s> Project<'s> {
         let mut thread_classes = HashMap::default();
         for (fi, m) in self.modules.iter().enumerate() {
             for (ci, c) in m.classes.iter().enumerate() {
-                if let Some(info) = self.thread_base(index, (fi, ci), 0) {
-                    if let Some(run) = self.method_of(index, (fi, ci), &info.method, 0) {
+                if let Some(info) = self.thread_base(index, (fi, ci)) {
+                    if let Some(run) = self.method_of(index, (fi, ci), &info.method) {
                         thread_classes.insert(c.full.clone(), (run, info.context));
                     }
                 }
@@ -489,9 +496,18 @@ impl<'s> Project<'s> {
         &self,
         index: &Index<'s>,
         class: (usize, usize),
-        depth: u32,
     ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
-        if depth > 16 {
+        self.thread_base_in(index, class, 0, &mut HashSet::default())
+    }
+
+    fn thread_base_in(
+        &self,
+        index: &Index<'s>,
+        class: (usize, usize),
+        depth: u32,
+        seen: &mut HashSet<(usize, usize)>,
+    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
+        if depth > 16 || !seen.insert(class) {
             return None;
         }
         let (file, ci) = class;
@@ -501,7 +517,7 @@ impl<'s> Project<'s> {
                 return Some(info);
             }
             if let Some(bc) = self.class_of(index, file, &base) {
-                if let Some(info) = self.thread_base(index, bc, depth + 1) {
+                if let Some(info) = self.thread_base_in(index, bc, depth + 1, seen) {
                     return Some(info);
                 }
             }

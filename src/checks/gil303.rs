@@ -13,21 +13,40 @@ use crate::semantic::{Items, LoopKind};
 /// A project generator with no visible end: it loops forever, over an
 /// endless iterable, or over many items.
 pub fn endless_generator(p: &Project, file: usize, q: &str, depth: u32) -> bool {
+    endless_in(p, file, q, depth, &mut Default::default())
+}
+
+/// [`endless_generator`], each generator judged once per depth.
+fn endless_in(
+    p: &Project,
+    file: usize,
+    q: &str,
+    depth: u32,
+    memo: &mut rustc_hash::FxHashMap<(usize, u32), bool>,
+) -> bool {
     let Some(&g) = p.iter_calls.get(&(file, q.to_string())) else {
         return false;
     };
+    if let Some(&known) = memo.get(&(g, depth)) {
+        return known;
+    }
+    // Provisionally false: a generator that (through others) iterates
+    // itself does not make itself endless.
+    memo.insert((g, depth), false);
     let s = p.funcs[g].summary;
-    s.is_generator
+    let endless = s.is_generator
         && s.loops.iter().any(|l| match &l.items {
             Items::Unbounded(_) => true,
             Items::Count(n) => *n >= p.rb.settings.many_tasks,
             Items::Call(inner) => {
                 depth < 4
                     && l.kind != LoopKind::Comprehension
-                    && endless_generator(p, p.funcs[g].file, inner, depth + 1)
+                    && endless_in(p, p.funcs[g].file, inner, depth + 1, memo)
             }
             Items::Unknown => false,
-        })
+        });
+    memo.insert((g, depth), endless);
+    endless
 }
 
 /// How an iterable is large or endless, for a message.

@@ -4,6 +4,7 @@
 use crate::analysis::project::{FuncId, Project, Target};
 use crate::semantic::{IterKind, LoopKind};
 use crate::source::Location;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Is the function compiled already (`@numba.njit`)?
 pub fn jitted(p: &Project, f: FuncId) -> bool {
@@ -62,6 +63,31 @@ pub fn numeric_nest(p: &Project, f: FuncId, l: u32) -> bool {
 /// What keeps `f` from compiling in Numba's nopython mode, earliest
 /// first: `(line, description)`.
 pub fn jit_blocker(p: &Project, f: FuncId, depth: u32) -> Option<(Location, String)> {
+    jit_blocker_in(p, f, depth, &mut HashMap::default())
+}
+
+/// [`jit_blocker`], each helper judged once per depth: a helper called
+/// from many places (or calling many others) costs once, not once per path.
+fn jit_blocker_in(
+    p: &Project,
+    f: FuncId,
+    depth: u32,
+    memo: &mut HashMap<(FuncId, u32), Option<(Location, String)>>,
+) -> Option<(Location, String)> {
+    if let Some(known) = memo.get(&(f, depth)) {
+        return known.clone();
+    }
+    let found = jit_blocker_uncached(p, f, depth, memo);
+    memo.insert((f, depth), found.clone());
+    found
+}
+
+fn jit_blocker_uncached(
+    p: &Project,
+    f: FuncId,
+    depth: u32,
+    memo: &mut HashMap<(FuncId, u32), Option<(Location, String)>>,
+) -> Option<(Location, String)> {
     let s = p.funcs[f].summary;
     if let Some(class) = &s.class {
         return Some((
@@ -92,7 +118,7 @@ pub fn jit_blocker(p: &Project, f: FuncId, depth: u32) -> Option<(Location, Stri
                 let helper = &p.funcs[*g].summary.qualname;
                 if depth >= 4 {
                     found.push((c.start, format!("a call of `{helper}()`")));
-                } else if let Some((_, why)) = jit_blocker(p, *g, depth + 1) {
+                } else if let Some((_, why)) = jit_blocker_in(p, *g, depth + 1, memo) {
                     found.push((c.start, format!("a call of `{helper}()`, which has {why}")));
                 }
             }

@@ -252,16 +252,24 @@ impl<'a> Builder<'a> {
     /// A type whose attributes are per thread (`threading.local`, or a
     /// class of this module deriving from one).
     fn type_is_unshared(&self, t: &str, depth: u32) -> bool {
+        self.type_is_unshared_in(t, depth, &mut Vec::new())
+    }
+
+    /// Each class once: bases that repeat (or name the class itself, as
+    /// broken code can) keep the search linear.
+    fn type_is_unshared_in<'t>(&'t self, t: &'t str, depth: u32, seen: &mut Vec<&'t str>) -> bool {
         if self.rb.unshared.lookup(t).is_some() {
             return true;
         }
-        if depth > 8 {
+        if depth > 8 || seen.contains(&t) {
             return false;
         }
-        self.classes
-            .iter()
-            .find(|c| c.full == t)
-            .is_some_and(|c| c.bases.iter().any(|b| self.type_is_unshared(b, depth + 1)))
+        seen.push(t);
+        self.classes.iter().find(|c| c.full == t).is_some_and(|c| {
+            c.bases
+                .iter()
+                .any(|b| self.type_is_unshared_in(b, depth + 1, seen))
+        })
     }
 
     fn is_unshared_obj(&self, e: &Expr) -> bool {
