@@ -1,32 +1,10 @@
 //! The real binary, run as a user would: every flag and every exit code.
 
+mod common;
+
+use common::{advise, stderr, stdout, tmpdir};
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn advise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_advise"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("ADVISE_OUTPUT_FORMAT")
-        .output()
-        .expect("run advise")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("advise-cli-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 #[test]
 fn exit_1_with_findings_and_0_when_clean() {

@@ -2,24 +2,20 @@
 //! none where the file is fine), never a panic or a crash, and the good
 //! file beside it is still analysed.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{command, tmpdir};
+use std::path::Path;
+use std::process::Output;
 
 const GOOD: &str = "import time\nasync def handler():\n    time.sleep(1)\n";
 
 fn advise(args: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_advise"))
+    command()
         .args(["--format", "json"])
         .args(args)
         .output()
         .expect("run advise")
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("advise-hostile-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// (file name, code) of every diagnostic.
@@ -268,7 +264,7 @@ fn rules_file_bombs_and_oddities_are_errors_not_crashes() {
     for (name, text) in cases {
         let f = d.join(format!("{name}.yaml"));
         std::fs::write(&f, text).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_advise"))
+        let o = command()
             .arg("--rules")
             .arg(&f)
             .arg("fixtures/example")
@@ -292,7 +288,7 @@ fn rules_file_bombs_and_oddities_are_errors_not_crashes() {
 /// fuzzer's find, 8 s for 331 bytes) before each class, helper and
 /// generator was judged once.
 fn advise_bounded(dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_advise"))
+    let mut child = command()
         .args(["--format", "json", "--select", "ALL"])
         .arg(dir)
         .stdout(std::process::Stdio::piped())

@@ -3,27 +3,13 @@
 //! 2.4.0 by `fixtures/profiles/record.sh`; see that script). Broken profiles
 //! are made from the real ones by truncating or editing them.
 
+mod common;
+
+use common::{advise, stderr, stdout, tmpdir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const DIR: &str = "fixtures/profiles";
-
-fn advise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_advise"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run advise")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn fixture(name: &str) -> String {
     format!("{DIR}/{name}")
@@ -68,13 +54,6 @@ fn order(v: &Value) -> Vec<String> {
 
 fn share(h: &Value) -> f64 {
     h["measured"]["share"].as_f64().unwrap()
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("advise-profile-{}-{}", name, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 const MIXED: &str = "fixtures/profiles/mixed_threads.py";
