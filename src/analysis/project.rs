@@ -1385,9 +1385,7 @@ impl Slot {
 }
 
 fn set(slot: &mut Option<Rc<Ev>>, ev: Ev) {
-    if slot.is_none() {
-        *slot = Some(Rc::new(ev));
-    }
+    fill(slot, || Some(ev));
 }
 
 /// Fill an empty slot with what `make` builds (only then is it built).

@@ -30,9 +30,6 @@ fn endless_in(
     if let Some(&known) = memo.get(&(g, depth)) {
         return known;
     }
-    // Provisionally false: a generator that (through others) iterates
-    // itself does not make itself endless.
-    memo.insert((g, depth), false);
     let s = p.funcs[g].summary;
     let endless = s.is_generator
         && s.loops.iter().any(|l| match &l.items {

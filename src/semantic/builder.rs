@@ -1474,15 +1474,20 @@ fn short_name(q: &str) -> String {
 /// [`compact`] for a callee as written, kept inline when short: the
 /// usual callee (`self.x.get`) has no whitespace to fold.
 fn compact_name(s: &str) -> CompactString {
-    if s.len() <= 80 && !s.chars().any(char::is_whitespace) {
+    if already_compact(s) {
         CompactString::new(s)
     } else {
         CompactString::new(compact(s))
     }
 }
 
+/// Short and without whitespace: [`compact`] would return it unchanged.
+fn already_compact(s: &str) -> bool {
+    s.len() <= 80 && !s.chars().any(char::is_whitespace)
+}
+
 fn compact(s: &str) -> String {
-    if s.len() <= 80 && !s.chars().any(char::is_whitespace) {
+    if already_compact(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
