@@ -14,7 +14,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 // The analysis allocates many small strings and maps; mimalloc handles
-// that far better than the system allocator (as ruff does).
+// that far better than the system allocator (as ruff does). It is built
+// without transparent huge pages (the crate's `no_thp` feature): with them
+// the kernel zeroed 2 MB at a time for memory the run barely touched, which
+// cost about 35 MB of peak memory on the standard library.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
