@@ -25,6 +25,16 @@ use shared::{CheckFrame, Guard, ReadRec};
 /// guards its own recursion; this guards ours (see `stacker` below too).
 pub const MAX_DEPTH: u32 = 2_000;
 
+/// The value of a `self.x` assignment, resolved once the method's scope
+/// is built.
+enum SelfValue<'a> {
+    Value(&'a Expr),
+    /// `self.x: T = value`: the annotation, else the value.
+    Annotated(&'a Expr, Option<&'a Expr>),
+    /// `self.x += ...`.
+    Unknown,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScopeKind {
     Module,
@@ -33,13 +43,15 @@ enum ScopeKind {
 }
 
 #[derive(Debug)]
-struct Scope {
+struct Scope<'a> {
     kind: ScopeKind,
-    names: HashMap<String, Binding>,
+    /// Names borrow from the AST: a scope lives only while its body is
+    /// walked.
+    names: HashMap<&'a str, Binding>,
     /// Names bound only to `None` so far; a real binding replaces them.
-    none_only: HashSet<String>,
-    globals: HashSet<String>,
-    nonlocals: HashSet<String>,
+    none_only: HashSet<&'a str>,
+    globals: HashSet<&'a str>,
+    nonlocals: HashSet<&'a str>,
     /// Qualname prefix for definitions inside this scope.
     prefix: String,
     /// A method's first parameter: its name, its class, and whether it
@@ -47,7 +59,7 @@ struct Scope {
     self_param: Option<(String, String, bool)>,
 }
 
-impl Scope {
+impl<'a> Scope<'a> {
     fn new(kind: ScopeKind, prefix: String) -> Self {
         Scope {
             kind,
@@ -60,22 +72,22 @@ impl Scope {
         }
     }
 
-    fn bind(&mut self, name: &str, b: Binding, is_none: bool) {
-        match self.names.get(name) {
-            None => {
-                self.names.insert(name.to_string(), b);
+    fn bind(&mut self, name: &'a str, b: Binding, is_none: bool) {
+        match self.names.entry(name) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(b);
                 if is_none {
-                    self.none_only.insert(name.to_string());
+                    self.none_only.insert(name);
                 }
             }
-            Some(old) => {
-                if is_none || *old == b {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if is_none || *o.get() == b {
                     return;
                 }
                 if self.none_only.remove(name) {
-                    self.names.insert(name.to_string(), b);
+                    o.insert(b);
                 } else {
-                    self.names.insert(name.to_string(), Binding::Unknown);
+                    o.insert(Binding::Unknown);
                 }
             }
         }
@@ -88,7 +100,7 @@ pub struct Builder<'a> {
     rb: &'a Rulebook,
     module: String,
     is_package: bool,
-    scopes: Vec<Scope>,
+    scopes: Vec<Scope<'a>>,
     funcs: Vec<FunctionSummary>,
     classes: Vec<ClassSummary>,
     cur: usize,
@@ -334,6 +346,7 @@ impl<'a> Builder<'a> {
             .names
             .into_iter()
             .filter(|(_, b)| !matches!(b, Binding::Unknown))
+            .map(|(k, b)| (k.to_string(), b))
             .collect();
         // Summaries live until the end of the run: give back the room the
         // vectors grew into.
@@ -529,13 +542,13 @@ impl<'a> Builder<'a> {
             Stmt::Global(g) => {
                 let scope = self.scopes.last_mut().expect("scope");
                 for n in &g.names {
-                    scope.globals.insert(n.to_string());
+                    scope.globals.insert(n.as_str());
                 }
             }
             Stmt::Nonlocal(g) => {
                 let scope = self.scopes.last_mut().expect("scope");
                 for n in &g.names {
-                    scope.nonlocals.insert(n.to_string());
+                    scope.nonlocals.insert(n.as_str());
                 }
             }
             Stmt::Assign(a) => {
@@ -987,7 +1000,7 @@ impl<'a> Builder<'a> {
                 }
             };
             first = false;
-            scope.names.insert(p.name.to_string(), b);
+            scope.names.insert(p.name.as_str(), b);
         }
         self.scopes.push(scope);
         self.prepass(&f.body);
@@ -1072,26 +1085,53 @@ impl<'a> Builder<'a> {
         for stmt in &c.body {
             let Stmt::FunctionDef(f) = stmt else { continue };
             let mq = format!("{}.{}", qualname, f.name.as_str());
+            // Most methods assign no `self.x`: their scope (and its
+            // prepass) is built only when one does.
+            let mut pending = Vec::new();
+            Self::self_assigns(&f.body, &mut pending, 0);
+            if pending.is_empty() {
+                continue;
+            }
             self.push_function_scope(f, &mq, Some(full), true);
-            let mut found: Vec<(String, Binding)> = Vec::new();
-            self.self_assigns(&f.body, &mut found, 0);
+            let found: Vec<(&str, Binding)> = pending
+                .into_iter()
+                .map(|(name, v)| {
+                    let b = match v {
+                        SelfValue::Value(v) => match self.resolve(v) {
+                            b @ Binding::Instance(_) => b,
+                            _ => Binding::Unknown,
+                        },
+                        SelfValue::Annotated(ann, value) => match self.resolve(ann) {
+                            Binding::Qn(q) => Binding::Instance(q),
+                            _ => match value.map(|v| self.resolve(v)) {
+                                Some(b @ Binding::Instance(_)) => b,
+                                _ => Binding::Unknown,
+                            },
+                        },
+                        SelfValue::Unknown => Binding::Unknown,
+                    };
+                    (name, b)
+                })
+                .collect();
             self.scopes.pop();
             for (k, v) in found {
-                merge(&mut attrs, &k, v);
+                merge(&mut attrs, k, v);
             }
         }
         self.class_attrs.insert(full.to_string(), attrs);
     }
 
-    fn self_assigns(&self, body: &'a [Stmt], out: &mut Vec<(String, Binding)>, depth: u32) {
+    /// The `self.x` assignments of a method body, in order, before their
+    /// values are resolved.
+    fn self_assigns(body: &'a [Stmt], out: &mut Vec<(&'a str, SelfValue<'a>)>, depth: u32) {
         if depth > 64 {
             return;
         }
-        let self_attr = |e: &Expr| -> Option<String> {
+        let self_attr = |e: &'a Expr| -> Option<&'a str> {
             if let Expr::Attribute(a) = e {
                 if let Expr::Name(n) = &*a.value {
                     if n.id.as_str() == "self" {
-                        return Some(a.attr.to_string());
+                        return Some(a.attr.as_str());
                     }
                 }
             }
@@ -1102,51 +1142,39 @@ impl<'a> Builder<'a> {
                 Stmt::Assign(a) => {
                     for t in &a.targets {
                         if let Some(name) = self_attr(t) {
-                            let b = match &*a.value {
-                                Expr::NoneLiteral(_) => continue,
-                                v => match self.resolve(v) {
-                                    b @ Binding::Instance(_) => b,
-                                    _ => Binding::Unknown,
-                                },
-                            };
-                            out.push((name, b));
+                            if !matches!(&*a.value, Expr::NoneLiteral(_)) {
+                                out.push((name, SelfValue::Value(&a.value)));
+                            }
                         }
                     }
                 }
                 Stmt::AnnAssign(a) => {
                     if let Some(name) = self_attr(&a.target) {
-                        let b = match self.resolve(&a.annotation) {
-                            Binding::Qn(q) => Binding::Instance(q),
-                            _ => match a.value.as_deref().map(|v| self.resolve(v)) {
-                                Some(b @ Binding::Instance(_)) => b,
-                                _ => Binding::Unknown,
-                            },
-                        };
-                        out.push((name, b));
+                        out.push((name, SelfValue::Annotated(&a.annotation, a.value.as_deref())));
                     }
                 }
                 Stmt::AugAssign(a) => {
                     if let Some(name) = self_attr(&a.target) {
-                        out.push((name, Binding::Unknown));
+                        out.push((name, SelfValue::Unknown));
                     }
                 }
                 Stmt::If(i) => {
-                    self.self_assigns(&i.body, out, depth + 1);
+                    Self::self_assigns(&i.body, out, depth + 1);
                     for c in &i.elif_else_clauses {
-                        self.self_assigns(&c.body, out, depth + 1);
+                        Self::self_assigns(&c.body, out, depth + 1);
                     }
                 }
-                Stmt::With(w) => self.self_assigns(&w.body, out, depth + 1),
-                Stmt::For(f) => self.self_assigns(&f.body, out, depth + 1),
-                Stmt::While(w) => self.self_assigns(&w.body, out, depth + 1),
+                Stmt::With(w) => Self::self_assigns(&w.body, out, depth + 1),
+                Stmt::For(f) => Self::self_assigns(&f.body, out, depth + 1),
+                Stmt::While(w) => Self::self_assigns(&w.body, out, depth + 1),
                 Stmt::Try(t) => {
-                    self.self_assigns(&t.body, out, depth + 1);
+                    Self::self_assigns(&t.body, out, depth + 1);
                     for h in &t.handlers {
                         let ast::ExceptHandler::ExceptHandler(h) = h;
-                        self.self_assigns(&h.body, out, depth + 1);
+                        Self::self_assigns(&h.body, out, depth + 1);
                     }
-                    self.self_assigns(&t.orelse, out, depth + 1);
-                    self.self_assigns(&t.finalbody, out, depth + 1);
+                    Self::self_assigns(&t.orelse, out, depth + 1);
+                    Self::self_assigns(&t.finalbody, out, depth + 1);
                 }
                 _ => {}
             }
@@ -1159,8 +1187,8 @@ impl<'a> Builder<'a> {
         let awaited = std::mem::take(&mut self.awaited);
         let saved_binop = self.in_binop;
         if self.lambda_depth == 0 {
-            self.detect_dispatch(call);
             let resolved = self.resolve(&call.func);
+            self.detect_dispatch(call, &resolved);
             self.note_call_construct(
                 call,
                 match &resolved {
@@ -1353,10 +1381,10 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn detect_dispatch(&mut self, call: &'a ast::ExprCall) {
+    /// `func_b` is what the call's function resolves to.
+    fn detect_dispatch(&mut self, call: &'a ast::ExprCall, func_b: &Binding) {
         let rb = self.rb;
-        let func_b = self.resolve(&call.func);
-        if let Binding::Qn(q) = &func_b {
+        if let Binding::Qn(q) = func_b {
             if let Some(info) = rb.dispatch_calls.lookup(q) {
                 let arg = Self::pick_arg(call, &info.callable);
                 self.push_dispatch(call, info.context, arg, short_name(q), info.many);
@@ -1418,7 +1446,7 @@ impl<'a> Builder<'a> {
                 Binding::Qn(q) => rb.parallel.lookup(&q).map(|p| (p, Some(inner), q)),
                 _ => None,
             },
-            _ => match &func_b {
+            _ => match func_b {
                 Binding::Instance(t) => rb.parallel.lookup(t).map(|p| (p, None, t.clone())),
                 _ => None,
             },

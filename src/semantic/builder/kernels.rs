@@ -588,11 +588,11 @@ impl<'a> Builder<'a> {
 
     fn find_numpy_alias(&self) -> Option<String> {
         let module = self.scopes.first()?;
-        let mut names: Vec<&String> = module
+        let mut names: Vec<&str> = module
             .names
             .iter()
             .filter(|(_, b)| matches!(b, super::Binding::Qn(q) if q == "numpy"))
-            .map(|(k, _)| k)
+            .map(|(k, _)| *k)
             .collect();
         names.sort();
         names.first().map(|s| s.to_string())

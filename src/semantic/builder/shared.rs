@@ -223,7 +223,7 @@ impl<'a> Builder<'a> {
 
     /// Is `name` the `self` (or `cls`) of the method it is bound in? The
     /// class and whether it is `cls`.
-    fn self_kind(&self, name: &str) -> Option<(String, bool)> {
+    fn self_kind(&self, name: &str) -> Option<(&str, bool)> {
         let n = self.scopes.len();
         for i in (0..n).rev() {
             let s = &self.scopes[i];
@@ -239,7 +239,7 @@ impl<'a> Builder<'a> {
                     }
                     if s.names.contains_key(name) {
                         return match &s.self_param {
-                            Some((p, class, is_cls)) if p == name => Some((class.clone(), *is_cls)),
+                            Some((p, class, is_cls)) if p == name => Some((class.as_str(), *is_cls)),
                             _ => None,
                         };
                     }
@@ -385,7 +385,7 @@ impl<'a> Builder<'a> {
                     (true, Some(Expr::Name(n))) if c.arguments.args.len() == 1 => self
                         .self_kind(n.id.as_str())
                         .filter(|(_, is_cls)| !is_cls)
-                        .map(|(c, _)| c),
+                        .map(|(c, _)| c.to_string()),
                     _ => None,
                 }
             }
@@ -393,7 +393,7 @@ impl<'a> Builder<'a> {
                 Expr::Name(n) => self
                     .self_kind(n.id.as_str())
                     .filter(|(_, is_cls)| !is_cls)
-                    .map(|(c, _)| c),
+                    .map(|(c, _)| c.to_string()),
                 _ => None,
             },
             _ => None,
