@@ -226,19 +226,19 @@ pub struct Rulebook {
     /// Method names that mutate their receiver in one call.
     /// Method names that mutate their receiver in one call, and whether
     /// they only add to it.
-    pub mutators: BTreeMap<String, bool>,
+    pub mutators: HashMap<String, bool>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
     /// Where a pool constructor takes its number of workers.
     pub pool_workers: PatternMap<CallableSpec>,
     /// Method name -> minimum positional arguments for it to be pure.
     pub pure_methods: HashMap<String, usize>,
-    pub executor_methods: BTreeMap<String, ExecutorMethodInfo>,
-    pub executor_calls: BTreeMap<String, ExecutorCallInfo>,
+    pub executor_methods: HashMap<String, ExecutorMethodInfo>,
+    pub executor_calls: HashMap<String, ExecutorCallInfo>,
     pub thread_classes: PatternMap<ThreadClassInfo>,
     pub parallel: PatternMap<ParallelInfo>,
     /// Method names that wait for dispatched work (`join`).
-    pub wait_methods: BTreeMap<String, ()>,
+    pub wait_methods: HashMap<String, ()>,
     pub wait_calls: PatternMap<()>,
     /// Executors whose tasks travel by cloudpickle.
     pub closure_executors: PatternMap<()>,
@@ -262,7 +262,7 @@ pub struct JitInfo {
     pub decorators: PatternMap<()>,
     /// `true`: supported; `false`: not (the most specific pattern wins).
     pub calls: PatternMap<bool>,
-    pub unsupported_methods: BTreeMap<String, ()>,
+    pub unsupported_methods: HashMap<String, ()>,
     /// Construct kind -> how a message names it.
     pub constructs: BTreeMap<String, String>,
 }
@@ -508,16 +508,16 @@ impl Rulebook {
             queues: PatternMap::default(),
             unshared: PatternMap::default(),
             synchronized: PatternMap::default(),
-            mutators: BTreeMap::new(),
+            mutators: HashMap::default(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
             pool_workers: PatternMap::default(),
             pure_methods: HashMap::default(),
-            executor_methods: BTreeMap::new(),
-            executor_calls: BTreeMap::new(),
+            executor_methods: HashMap::default(),
+            executor_calls: HashMap::default(),
             thread_classes: PatternMap::default(),
             parallel: PatternMap::default(),
-            wait_methods: BTreeMap::new(),
+            wait_methods: HashMap::default(),
             wait_calls: PatternMap::default(),
             closure_executors: PatternMap::default(),
             forking_executors: PatternMap::default(),

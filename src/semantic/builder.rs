@@ -306,7 +306,7 @@ impl<'a> Builder<'a> {
         if self.module.is_empty() {
             qualname.to_string()
         } else {
-            format!("{}.{}", self.module, qualname)
+            cat(&[&self.module, ".", qualname])
         }
     }
 
@@ -513,7 +513,7 @@ impl<'a> Builder<'a> {
                     let target = if base.is_empty() {
                         alias.name.to_string()
                     } else {
-                        format!("{}.{}", base, alias.name.as_str())
+                        cat(&[&base, ".", alias.name.as_str()])
                     };
                     self.scopes
                         .last_mut()
@@ -523,7 +523,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::FunctionDef(f) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full(&format!("{}{}", scope.prefix, f.name.as_str()));
+                let qn = self.full(&cat(&[&scope.prefix, f.name.as_str()]));
                 self.scopes.last_mut().expect("scope").bind(
                     f.name.as_str(),
                     Binding::Qn(qn),
@@ -532,7 +532,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::ClassDef(c) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full(&format!("{}{}", scope.prefix, c.name.as_str()));
+                let qn = self.full(&cat(&[&scope.prefix, c.name.as_str()]));
                 self.scopes.last_mut().expect("scope").bind(
                     c.name.as_str(),
                     Binding::Qn(qn),
@@ -670,7 +670,7 @@ impl<'a> Builder<'a> {
             }
         }
         if BUILTINS.binary_search(&name).is_ok() {
-            Binding::Qn(format!("builtins.{name}"))
+            Binding::Qn(cat(&["builtins.", name]))
         } else {
             Binding::Unknown
         }
@@ -878,7 +878,7 @@ impl<'a> Builder<'a> {
                 class_full.is_some(),
             )
         };
-        let qualname = format!("{}{}", prefix, f.name.as_str());
+        let qualname = cat(&[&prefix, f.name.as_str()]);
         let full = self.full(&qualname);
         let def_loc = self.loc(f.name.range.start());
         if self
@@ -958,7 +958,7 @@ impl<'a> Builder<'a> {
         class_full: Option<&str>,
         is_method: bool,
     ) {
-        let mut scope = Scope::new(ScopeKind::Function, format!("{qualname}.<locals>."));
+        let mut scope = Scope::new(ScopeKind::Function, cat(&[qualname, ".<locals>."]));
         let is_static = f
             .decorator_list
             .iter()
@@ -1034,7 +1034,7 @@ impl<'a> Builder<'a> {
             }
         }
         let prefix = self.scopes.last().expect("scope").prefix.clone();
-        let qualname = format!("{}{}", prefix, c.name.as_str());
+        let qualname = cat(&[&prefix, c.name.as_str()]);
         let full = self.full(&qualname);
         let methods: Vec<String> = c
             .body
@@ -1054,7 +1054,7 @@ impl<'a> Builder<'a> {
             methods,
         });
         self.scopes
-            .push(Scope::new(ScopeKind::Class, format!("{qualname}.")));
+            .push(Scope::new(ScopeKind::Class, cat(&[&qualname, "."])));
         self.prepass(&c.body);
         self.collect_self_attrs(c, &full, &qualname);
         self.visit_body(&c.body);
@@ -1084,7 +1084,7 @@ impl<'a> Builder<'a> {
         }
         for stmt in &c.body {
             let Stmt::FunctionDef(f) = stmt else { continue };
-            let mq = format!("{}.{}", qualname, f.name.as_str());
+            let mq = cat(&[qualname, ".", f.name.as_str()]);
             // Most methods assign no `self.x`: their scope (and its
             // prepass) is built only when one does.
             let mut pending = Vec::new();
@@ -1485,6 +1485,16 @@ impl<'a> Builder<'a> {
             }
         }
     }
+}
+
+/// The parts joined, in one allocation (`format!` costs several times
+/// more on the builder's hot paths).
+pub(super) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 fn short_name(q: &str) -> String {

@@ -29,7 +29,7 @@
 //! place is really shared, and by which threads, is decided in the project
 //! stage (`analysis/shared.rs`).
 
-use super::Builder;
+use super::{cat, Builder};
 use crate::rulebook::{Effect, LockScope};
 use crate::semantic::model::*;
 use crate::source::Location;
@@ -184,7 +184,13 @@ impl<'a> Builder<'a> {
         if cur.kind != super::ScopeKind::Function {
             return None;
         }
-        let global_key = || format!("g:{}", self.full(name));
+        let global_key = || {
+            if self.module.is_empty() {
+                cat(&["g:", name])
+            } else {
+                cat(&["g:", &self.module, ".", name])
+            }
+        };
         if cur.globals.contains(name) {
             return Some((PlaceRoot::Global, global_key()));
         }
@@ -203,7 +209,11 @@ impl<'a> Builder<'a> {
                     if s.names.contains_key(name) {
                         return Some((
                             PlaceRoot::Captured,
-                            format!("n:{}", self.full(&format!("{}{}", s.prefix, name))),
+                            if self.module.is_empty() {
+                                cat(&["n:", &s.prefix, name])
+                            } else {
+                                cat(&["n:", &self.module, ".", &s.prefix, name])
+                            },
                         ));
                     }
                 }
@@ -319,19 +329,19 @@ impl<'a> Builder<'a> {
                     })
                 };
                 if let Some(class) = self.class_of_type_expr(&a.value) {
-                    return mk(PlaceRoot::ClassAttr, format!("a:{class}.{attr}"));
+                    return mk(PlaceRoot::ClassAttr, cat(&["a:", &class, ".", attr]));
                 }
                 if let Expr::Name(n) = &*a.value {
                     let name = n.id.as_str();
                     if let Some((class, is_cls)) = self.self_kind(name) {
                         return if is_cls {
-                            mk(PlaceRoot::ClassAttr, format!("a:{class}.{attr}"))
+                            mk(PlaceRoot::ClassAttr, cat(&["a:", class, ".", attr]))
                         } else {
-                            mk(PlaceRoot::SelfAttr, format!("self.{attr}"))
+                            mk(PlaceRoot::SelfAttr, cat(&["self.", attr]))
                         };
                     }
                     if let Some((root, key)) = self.name_place(name) {
-                        return mk(root, format!("{key}.{attr}"));
+                        return mk(root, cat(&[&key, ".", attr]));
                     }
                     return match self.lookup(name) {
                         Binding::Qn(q) if !self.is_local_name(name) => {
@@ -340,7 +350,7 @@ impl<'a> Builder<'a> {
                             } else {
                                 PlaceRoot::ModuleAttr
                             };
-                            mk(root, format!("a:{q}.{attr}"))
+                            mk(root, cat(&["a:", &q, ".", attr]))
                         }
                         _ => None,
                     };
@@ -349,13 +359,13 @@ impl<'a> Builder<'a> {
                 if base.place.item {
                     return None;
                 }
-                mk(base.place.root, format!("{}.{attr}", base.place.key))
+                mk(base.place.root, cat(&[&base.place.key, ".", attr]))
             }
             Expr::Subscript(s) => {
                 let mut base = self.place_of_depth(&s.value, depth + 1)?;
                 let k = super::compact(self.text(s.slice.range()));
                 base.item_key = Some(match base.item_key {
-                    Some(outer) => format!("{outer}][{k}"),
+                    Some(outer) => cat(&[&outer, "][", &k]),
                     None => k,
                 });
                 base.place.item = true;
@@ -1070,7 +1080,7 @@ impl<'a> Builder<'a> {
             Expr::Name(n) => {
                 let name = n.id.as_str();
                 if let Some((class, is_cls)) = self.self_kind(name) {
-                    return (!is_cls).then(|| format!("self@{class}"));
+                    return (!is_cls).then(|| cat(&["self@", class]));
                 }
                 if let Some((_, key)) = self.name_place(name) {
                     return Some(key);
@@ -1083,7 +1093,7 @@ impl<'a> Builder<'a> {
                         return None;
                     }
                 }
-                Some(format!("l:{}.{}", self.funcs[self.cur].full, name))
+                Some(cat(&["l:", &self.funcs[self.cur].full, ".", name]))
             }
             Expr::Call(_) if map_like && self.loop_stack.is_empty() => {
                 let at = self.loc(a.value.range().start());
