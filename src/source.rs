@@ -50,7 +50,29 @@ impl LineIndex {
     }
 
     pub fn location(&self, text: &str, offset: TextSize) -> Location {
-        let line = self.line_of(offset);
+        self.location_at(text, offset, self.line_of(offset))
+    }
+
+    /// [`Self::location`], trying the line in `hint` first and leaving the
+    /// offset's line there: a walk asks about nearby offsets in turn.
+    pub fn location_near(
+        &self,
+        text: &str,
+        offset: TextSize,
+        hint: &std::cell::Cell<usize>,
+    ) -> Location {
+        let off = u32::from(offset);
+        let h = hint.get();
+        let line = match (self.starts.get(h), self.starts.get(h + 1)) {
+            (Some(&s), Some(&e)) if s <= off && off < e => h,
+            (Some(&s), None) if s <= off => h,
+            _ => self.line_of(offset),
+        };
+        hint.set(line);
+        self.location_at(text, offset, line)
+    }
+
+    fn location_at(&self, text: &str, offset: TextSize, line: usize) -> Location {
         let start = self.starts[line] as usize;
         let end = (u32::from(offset) as usize).min(text.len());
         let column = text
@@ -200,5 +222,23 @@ mod line_index_tests {
             idx.location("ab\r\ncd\ref", TextSize::from(8)),
             Location { row: 3, column: 2 }
         );
+    }
+
+    #[test]
+    fn a_hinted_location_is_the_location_whatever_the_hint() {
+        let text = "ab\r\ncd\ré\n\nxyz";
+        let idx = LineIndex::new(text);
+        for hint in 0..idx.line_count() + 2 {
+            for off in 0..=text.len() as u32 + 1 {
+                let offset = TextSize::from(off);
+                let cell = std::cell::Cell::new(hint);
+                assert_eq!(
+                    idx.location_near(text, offset, &cell),
+                    idx.location(text, offset),
+                    "offset {off}, hint {hint}"
+                );
+                assert_eq!(cell.get(), idx.line_of(offset));
+            }
+        }
     }
 }

@@ -254,6 +254,10 @@ pub struct Rulebook {
     /// Classifier prefixes that declare free-threaded support.
     pub free_threaded_classifiers: Vec<String>,
     pub rules: BTreeMap<String, RuleInfo>,
+    /// Every pattern of `executors`, `locks`, `queues` and `unshared`, for
+    /// the builder's one lookup per constructor call. Built on first use,
+    /// after the rule files are merged.
+    constructors: std::sync::OnceLock<PatternMap<()>>,
 }
 
 /// What Numba's nopython mode compiles.
@@ -490,6 +494,7 @@ impl Rulebook {
     fn parse_default() -> Result<Rulebook, RulesError> {
         let file = parse_file("<default rules>", DEFAULT_RULES)?;
         let mut rb = Rulebook {
+            constructors: std::sync::OnceLock::new(),
             settings: Settings {
                 heavy_trip_count: 10_000,
                 max_propagation_rounds: 64,
@@ -987,6 +992,7 @@ impl Rulebook {
     /// dropped.
     pub fn for_target(&self, t: &TargetInfo) -> Rulebook {
         let mut rb = self.clone();
+        rb.constructors = std::sync::OnceLock::new();
         for info in rb.rules.values_mut() {
             let overrides = std::mem::take(&mut info.overrides);
             let mut kept = Vec::new();
@@ -1008,6 +1014,22 @@ impl Rulebook {
             info.overrides = kept;
         }
         rb
+    }
+
+    /// Does a pattern of `executors`, `locks`, `queues` or `unshared`
+    /// match `qn`?
+    pub fn is_constructor(&self, qn: &str) -> bool {
+        self.constructors
+            .get_or_init(|| {
+                let mut all = PatternMap::default();
+                all.extend_keys(&self.executors);
+                all.extend_keys(&self.locks);
+                all.extend_keys(&self.queues);
+                all.extend_keys(&self.unshared);
+                all
+            })
+            .lookup(qn)
+            .is_some()
     }
 
     /// What the catalogue says a qualified call does.

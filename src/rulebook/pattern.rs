@@ -100,6 +100,19 @@ impl<T> PatternMap<T> {
         None
     }
 
+    /// Add `other`'s patterns (not its values).
+    pub fn extend_keys<U>(&mut self, other: &PatternMap<U>)
+    where
+        T: Default,
+    {
+        for k in other.exact.keys() {
+            self.exact.insert(k.clone(), T::default());
+        }
+        for k in other.globs.keys() {
+            self.globs.insert(k.clone(), T::default());
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty() && self.globs.is_empty()
     }
@@ -120,6 +133,26 @@ mod tests {
         assert_eq!(m.lookup("numpy.zeros"), Some(&3));
         assert_eq!(m.lookup("numpy"), None);
         assert_eq!(m.lookup("numpyx.dot"), None);
+    }
+
+    #[test]
+    fn extended_keys_match_what_either_map_matches() {
+        let mut a = PatternMap::default();
+        a.insert("threading.Lock", 1).unwrap();
+        let mut b = PatternMap::default();
+        b.insert("queue.*", "q").unwrap();
+        let mut all: PatternMap<()> = PatternMap::default();
+        all.extend_keys(&a);
+        all.extend_keys(&b);
+        for qn in [
+            "threading.Lock",
+            "queue.Queue",
+            "threading.Event",
+            "queuex.Q",
+        ] {
+            let either = a.lookup(qn).is_some() || b.lookup(qn).is_some();
+            assert_eq!(all.lookup(qn).is_some(), either, "{qn}");
+        }
     }
 
     #[test]

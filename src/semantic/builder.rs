@@ -161,6 +161,8 @@ pub struct Builder<'a> {
     /// Conditional blocks open in the current function, by id.
     blocks: Vec<u32>,
     next_block: u32,
+    /// The line of the last location asked for (see [`LineIndex::location_near`]).
+    line_hint: std::cell::Cell<usize>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -289,11 +291,12 @@ impl<'a> Builder<'a> {
             aug_target: false,
             blocks: Vec::new(),
             next_block: 0,
+            line_hint: std::cell::Cell::new(0),
         }
     }
 
     fn loc(&self, offset: ruff_text_size::TextSize) -> Location {
-        self.lines.location(self.src, offset)
+        self.lines.location_near(self.src, offset, &self.line_hint)
     }
 
     fn text(&self, range: TextRange) -> &'a str {
@@ -723,12 +726,11 @@ impl<'a> Builder<'a> {
             return Binding::Instance(t.clone());
         }
         // `Session()` and private classes like `_Context()` construct.
-        let last = q.rsplit('.').next().unwrap_or(q).trim_start_matches('_');
-        if last.starts_with(|c: char| c.is_ascii_uppercase())
-            || self.rb.executors.lookup(q).is_some()
-            || self.rb.locks.lookup(q).is_some()
-            || self.rb.queues.lookup(q).is_some()
-            || self.rb.unshared.lookup(q).is_some()
+        let last = q.rfind('.').map_or(q, |i| &q[i + 1..]);
+        if last
+            .trim_start_matches('_')
+            .starts_with(|c: char| c.is_ascii_uppercase())
+            || self.rb.is_constructor(q)
         {
             return Binding::Instance(q.to_string());
         }
@@ -1150,7 +1152,10 @@ impl<'a> Builder<'a> {
                 }
                 Stmt::AnnAssign(a) => {
                     if let Some(name) = self_attr(&a.target) {
-                        out.push((name, SelfValue::Annotated(&a.annotation, a.value.as_deref())));
+                        out.push((
+                            name,
+                            SelfValue::Annotated(&a.annotation, a.value.as_deref()),
+                        ));
                     }
                 }
                 Stmt::AugAssign(a) => {
@@ -1521,7 +1526,9 @@ fn compact_name(s: &str) -> CompactString {
 
 /// Short and without whitespace: [`compact`] would return it unchanged.
 fn already_compact(s: &str) -> bool {
-    s.len() <= 80 && !s.chars().any(char::is_whitespace)
+    s.len() <= 80
+        // Printable ASCII (the usual case), else the exact test.
+        && (s.bytes().all(|b| b > b' ' && b < 0x7f) || !s.chars().any(char::is_whitespace))
 }
 
 fn compact(s: &str) -> String {

@@ -249,7 +249,9 @@ impl<'a> Builder<'a> {
                     }
                     if s.names.contains_key(name) {
                         return match &s.self_param {
-                            Some((p, class, is_cls)) if p == name => Some((class.as_str(), *is_cls)),
+                            Some((p, class, is_cls)) if p == name => {
+                                Some((class.as_str(), *is_cls))
+                            }
                             _ => None,
                         };
                     }
