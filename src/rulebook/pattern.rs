@@ -13,6 +13,9 @@ pub struct PatternMap<T> {
     exact: HashMap<String, T>,
     /// Keyed by the prefix before `.*`.
     globs: HashMap<String, T>,
+    /// The first component of every glob's prefix: most names share none,
+    /// and then one lookup settles that no glob matches.
+    roots: HashMap<String, ()>,
 }
 
 impl<T> Default for PatternMap<T> {
@@ -20,6 +23,7 @@ impl<T> Default for PatternMap<T> {
         PatternMap {
             exact: HashMap::default(),
             globs: HashMap::default(),
+            roots: HashMap::default(),
         }
     }
 }
@@ -31,6 +35,10 @@ fn is_identifier(s: &str) -> bool {
         _ => return false,
     }
     chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+fn first_component(qn: &str) -> &str {
+    qn.find('.').map_or(qn, |i| &qn[..i])
 }
 
 /// A dotted name of identifiers.
@@ -53,6 +61,7 @@ impl<T> PatternMap<T> {
             if !prefix.split('.').all(is_identifier) {
                 return Err(format!("invalid pattern `{pattern}`: expected a dotted name, optionally ending in `.*`"));
             }
+            self.roots.insert(first_component(prefix).to_string(), ());
             self.globs.insert(prefix.to_string(), value);
         } else {
             if !pattern.split('.').all(is_identifier) {
@@ -87,7 +96,7 @@ impl<T> PatternMap<T> {
         if let Some(v) = self.exact.get(qn) {
             return Some(v);
         }
-        if self.globs.is_empty() {
+        if self.globs.is_empty() || !self.roots.contains_key(first_component(qn)) {
             return None;
         }
         let mut end = qn.len();
@@ -109,6 +118,7 @@ impl<T> PatternMap<T> {
             self.exact.insert(k.clone(), T::default());
         }
         for k in other.globs.keys() {
+            self.roots.insert(first_component(k).to_string(), ());
             self.globs.insert(k.clone(), T::default());
         }
     }
