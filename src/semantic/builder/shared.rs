@@ -314,12 +314,13 @@ impl<'a> Builder<'a> {
                 })
             }
             Expr::Attribute(a) => {
-                if self.is_unshared_obj(&a.value) {
-                    return None;
-                }
                 let attr = a.attr.as_str();
-                // The text is compacted only for a place that is made.
+                // The text is compacted, and the owner checked for being
+                // per thread, only for a place that is otherwise made.
                 let mk = |root, key| {
+                    if self.is_unshared_obj(&a.value) {
+                        return None;
+                    }
                     Some(PlaceRef {
                         place: Place {
                             key,
