@@ -24,6 +24,11 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0u32);
         let bytes = text.as_bytes();
+        if memchr::memchr(b'\r', bytes).is_none() {
+            // Only `\n` endings (the usual case): one search.
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
+            return LineIndex { starts };
+        }
         let mut crlf_at = usize::MAX;
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             if i == crlf_at {
