@@ -134,18 +134,18 @@ pub struct Builder<'a> {
     collecting: u32,
     reads: Vec<ReadRec>,
     /// Locals holding values read from places: `bal = self.balance`.
-    taint: HashMap<String, Vec<ReadRec>>,
+    taint: HashMap<&'a str, Vec<ReadRec>>,
     /// Enclosing `if` tests and the places they read.
     checks: Vec<CheckFrame>,
     /// Locals of the current function and the loop they were last
     /// assigned in (to tell a receiver made per iteration).
-    local_loop: HashMap<String, Option<u32>>,
+    local_loop: HashMap<&'a str, Option<u32>>,
     /// Literal worker counts of pools, by the variable holding them.
     pool_workers: HashMap<String, Option<u64>>,
     /// Locals holding an unmodified copy of a place (`saved = obj.x`).
-    copies: HashSet<String>,
+    copies: HashSet<&'a str>,
     /// Locals holding a dispatched thread: name -> index in `dispatches`.
-    thread_locals: HashMap<String, usize>,
+    thread_locals: HashMap<&'a str, usize>,
     /// Per (function, dispatch index): the innermost loop it was made in,
     /// and whether the dispatcher itself runs the callable many times.
     dispatch_meta: HashMap<(usize, usize), (Option<u32>, bool)>,

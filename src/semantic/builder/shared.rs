@@ -107,21 +107,21 @@ struct WriteSite {
 }
 
 /// The per-function state saved around a nested `def`.
-pub(super) struct SavedShared {
+pub(super) struct SavedShared<'a> {
     guards: Vec<Guard>,
     awaits: u32,
     last_await: Option<Location>,
     collecting: u32,
     reads: Vec<ReadRec>,
-    taint: HashMap<String, Vec<ReadRec>>,
+    taint: HashMap<&'a str, Vec<ReadRec>>,
     checks: Vec<CheckFrame>,
-    local_loop: HashMap<String, Option<u32>>,
-    copies: HashSet<String>,
-    thread_locals: HashMap<String, usize>,
+    local_loop: HashMap<&'a str, Option<u32>>,
+    copies: HashSet<&'a str>,
+    thread_locals: HashMap<&'a str, usize>,
 }
 
 impl<'a> Builder<'a> {
-    pub(super) fn take_shared_state(&mut self) -> SavedShared {
+    pub(super) fn take_shared_state(&mut self) -> SavedShared<'a> {
         SavedShared {
             guards: std::mem::take(&mut self.guards),
             awaits: std::mem::take(&mut self.awaits),
@@ -136,7 +136,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(super) fn restore_shared_state(&mut self, s: SavedShared) {
+    pub(super) fn restore_shared_state(&mut self, s: SavedShared<'a>) {
         self.guards = s.guards;
         self.awaits = s.awaits;
         self.last_await = s.last_await;
@@ -613,7 +613,7 @@ impl<'a> Builder<'a> {
             if let Some(d) = thread {
                 for t in targets {
                     if let Expr::Name(n) = t {
-                        self.thread_locals.insert(n.id.to_string(), d);
+                        self.thread_locals.insert(n.id.as_str(), d);
                     }
                 }
             }
@@ -635,15 +635,15 @@ impl<'a> Builder<'a> {
                 Expr::Name(n) if self.place_of(t).is_none() => {
                     let name = n.id.as_str();
                     let l = self.loop_stack.last().copied();
-                    self.local_loop.insert(name.to_string(), l);
+                    self.local_loop.insert(name, l);
                     if plain_read.is_some() {
-                        self.copies.insert(name.to_string());
+                        self.copies.insert(name);
                     } else {
                         self.copies.remove(name);
                     }
                     match thread {
                         Some(d) => {
-                            self.thread_locals.insert(name.to_string(), d);
+                            self.thread_locals.insert(name, d);
                         }
                         None => {
                             self.thread_locals.remove(name);
@@ -669,7 +669,7 @@ impl<'a> Builder<'a> {
                     if taint.is_empty() {
                         self.taint.remove(name);
                     } else {
-                        self.taint.insert(name.to_string(), taint);
+                        self.taint.insert(name, taint);
                     }
                     if let Some(v) = value {
                         let workers = self.pool_ctor_workers(v);
@@ -685,7 +685,7 @@ impl<'a> Builder<'a> {
                     let l = self.loop_stack.last().copied();
                     for (name, _, _) in names {
                         self.taint.remove(name);
-                        self.local_loop.insert(name.to_string(), l);
+                        self.local_loop.insert(name, l);
                     }
                 }
                 _ => {
@@ -752,7 +752,7 @@ impl<'a> Builder<'a> {
             // `total += self.x`: the local now carries the read.
             if !reads.is_empty() {
                 self.taint
-                    .entry(n.id.to_string())
+                    .entry(n.id.as_str())
                     .or_default()
                     .extend(reads);
             }
@@ -914,7 +914,7 @@ impl<'a> Builder<'a> {
             super::collect_targets(v, None, &mut names);
             let l = self.loop_stack.last().copied();
             for (name, _, _) in names {
-                self.local_loop.insert(name.to_string(), l);
+                self.local_loop.insert(name, l);
                 self.taint.remove(name);
             }
         }
@@ -1232,7 +1232,7 @@ impl<'a> Builder<'a> {
         super::collect_targets(target, None, &mut names);
         let l = self.loop_stack.last().copied();
         for (name, _, _) in names {
-            self.local_loop.insert(name.to_string(), l);
+            self.local_loop.insert(name, l);
             self.taint.remove(name);
         }
     }
