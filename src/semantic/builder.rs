@@ -351,20 +351,11 @@ impl<'a> Builder<'a> {
             .filter(|(_, b)| !matches!(b, Binding::Unknown))
             .map(|(k, b)| (k.to_string(), b))
             .collect();
-        // Summaries live until the end of the run: give back the room the
-        // vectors grew into.
-        let mut funcs = self.funcs;
-        for f in &mut funcs {
-            f.shrink_to_fit();
-        }
-        funcs.shrink_to_fit();
-        let mut classes = self.classes;
-        classes.shrink_to_fit();
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
-            functions: funcs,
-            classes,
+            functions: self.funcs,
+            classes: self.classes,
             exports,
             truncated_at: self.truncated,
         }

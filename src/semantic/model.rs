@@ -343,22 +343,6 @@ pub struct FunctionSummary {
     pub constructs: Vec<Construct>,
 }
 
-impl FunctionSummary {
-    /// Release the spare capacity of every list.
-    pub fn shrink_to_fit(&mut self) {
-        self.calls.shrink_to_fit();
-        self.unresolved_calls.shrink_to_fit();
-        self.loops.shrink_to_fit();
-        self.dispatches.shrink_to_fit();
-        self.accesses.shrink_to_fit();
-        self.fresh_locks.shrink_to_fit();
-        self.decorators.shrink_to_fit();
-        self.constructs.shrink_to_fit();
-        self.qualname.shrink_to_fit();
-        self.full.shrink_to_fit();
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct ClassSummary {
     pub full: String,

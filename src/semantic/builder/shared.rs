@@ -751,10 +751,7 @@ impl<'a> Builder<'a> {
             self.copies.remove(n.id.as_str());
             // `total += self.x`: the local now carries the read.
             if !reads.is_empty() {
-                self.taint
-                    .entry(n.id.as_str())
-                    .or_default()
-                    .extend(reads);
+                self.taint.entry(n.id.as_str()).or_default().extend(reads);
             }
         }
     }
