@@ -171,7 +171,10 @@ pub struct Project<'s> {
     pub modules: Vec<&'s ModuleSummary>,
     pub funcs: Vec<FuncNode<'s>>,
     /// Per function, per call site: the resolved target.
-    pub call_targets: Vec<Vec<Option<Target<'s>>>>,
+    pub call_targets: PerCall<Option<Target<'s>>>,
+    /// Per function, per call site: what the rulebook says of an external
+    /// target (looked up once, when the call is resolved).
+    call_effects: PerCall<Option<&'s Effect>>,
     pub effects: Vec<Effects>,
     pub workload: Vec<Workload>,
     pub contexts: Vec<BTreeSet<ContextKind>>,
@@ -194,6 +197,49 @@ pub struct Project<'s> {
     /// Calls of project functions used as iterables (`imap(f, gen())`,
     /// `for x in gen()`), by (file, qualified name as written).
     pub iter_calls: HashMap<(usize, String), FuncId>,
+}
+
+/// One value per call site of every function, stored flat: `table[f]`
+/// is the slice for function `f`, indexed by call.
+#[derive(Debug, Clone)]
+pub struct PerCall<T> {
+    items: Vec<T>,
+    /// Where each function's slice starts in `items` (one more entry than
+    /// there are functions).
+    start: Vec<usize>,
+}
+
+impl<T> Default for PerCall<T> {
+    fn default() -> Self {
+        PerCall {
+            items: Vec::new(),
+            start: vec![0],
+        }
+    }
+}
+
+impl<T> PerCall<T> {
+    fn with_capacity(funcs: usize, calls: usize) -> Self {
+        let mut start = Vec::with_capacity(funcs + 1);
+        start.push(0);
+        PerCall {
+            items: Vec::with_capacity(calls),
+            start,
+        }
+    }
+
+    /// Close the current function's slice.
+    fn end_func(&mut self) {
+        self.start.push(self.items.len());
+    }
+}
+
+impl<T> std::ops::Index<FuncId> for PerCall<T> {
+    type Output = [T];
+
+    fn index(&self, f: FuncId) -> &[T] {
+        &self.items[self.start[f]..self.start[f + 1]]
+    }
 }
 
 struct Index<'s> {
@@ -257,7 +303,8 @@ impl<'s> Project<'s> {
             labels,
             modules,
             funcs,
-            call_targets: Vec::with_capacity(n),
+            call_targets: PerCall::default(),
+            call_effects: PerCall::default(),
             effects: vec![Effects::default(); n],
             workload: vec![Workload::Light; n],
             contexts: vec![BTreeSet::new(); n],
@@ -378,34 +425,42 @@ impl<'s> Project<'s> {
 
     fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Target<'s> {
         let qn = self.canonical(index, file, qn);
-        self.target_of(index, file, qn)
+        self.target_of(index, file, qn).0
     }
 
-    /// Where a call of a name already made canonical goes.
-    fn target_of(&self, index: &Index<'s>, file: usize, qn: Cow<'s, str>) -> Target<'s> {
+    /// Where a call of a name already made canonical goes, with the
+    /// rulebook's effect for an external target.
+    fn target_of(
+        &self,
+        index: &Index<'s>,
+        file: usize,
+        qn: Cow<'s, str>,
+    ) -> (Target<'s>, Option<&'s Effect>) {
         // What the catalogue says of this exact name outweighs the body
         // advise can see (the standard library analysing itself).
-        if self.rb.effects.lookup(&qn).is_some() {
-            return Target::External(qn);
+        let rb: &'s Rulebook = self.rb;
+        if let Some(effect) = rb.effect(&qn) {
+            return (Target::External(qn), Some(effect));
         }
         if let Some(f) = self.func_of(index, file, &qn) {
-            return Target::Func(f);
+            return (Target::Func(f), None);
         }
         if let Some(c) = self.class_of(index, file, &qn) {
             // Constructing a project class runs its __init__.
             return match self.method_of(index, c, "__init__") {
-                Some(f) => Target::Func(f),
-                None => Target::Known,
+                Some(f) => (Target::Func(f), None),
+                None => (Target::Known, None),
             };
         }
         if let Some(dot) = qn.rfind('.') {
             if let Some(c) = self.class_of(index, file, &qn[..dot]) {
                 if let Some(f) = self.method_of(index, c, &qn[dot + 1..]) {
-                    return Target::Func(f);
+                    return (Target::Func(f), None);
                 }
             }
         }
-        Target::External(qn)
+        // The rulebook has nothing for this name (looked up above).
+        (Target::External(qn), None)
     }
 
     /// Resolve every call, and find among them the calls that create
@@ -419,7 +474,7 @@ impl<'s> Project<'s> {
         // A module calls the same names over and over (`self.assertEqual`):
         // each is resolved once per file. A file's functions are adjacent.
         type Resolved<'s> = (
-            Target<'s>,
+            (Target<'s>, Option<&'s Effect>),
             Option<(ContextKind, bool)>,
             Option<(FuncId, ContextKind)>,
         );
@@ -427,16 +482,19 @@ impl<'s> Project<'s> {
         let mut memo_file = usize::MAX;
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        for id in 0..self.funcs.len() {
+        let n = self.funcs.len();
+        let calls = self.funcs.iter().map(|f| f.summary.calls.len()).sum();
+        let mut targets = PerCall::with_capacity(n, calls);
+        let mut effects = PerCall::with_capacity(n, calls);
+        for id in 0..n {
             let file = self.funcs[id].file;
             if file != memo_file {
                 memo.clear();
                 memo_file = file;
             }
             let s = self.funcs[id].summary;
-            let mut targets = Vec::with_capacity(s.calls.len());
             for (ci, c) in s.calls.iter().enumerate() {
-                let (target, created, subclass) =
+                let ((target, effect), created, subclass) =
                     memo.entry(c.target.as_str()).or_insert_with(|| {
                         let qn = self.canonical(index, file, &c.target);
                         let thread_class = thread_classes.get(qn.as_ref()).copied();
@@ -466,10 +524,14 @@ impl<'s> Project<'s> {
                 if let Some((run, ctx)) = *subclass {
                     subclass_starts.push((id, ci, run, ctx));
                 }
-                targets.push(Some(target.clone()));
+                targets.items.push(Some(target.clone()));
+                effects.items.push(*effect);
             }
-            self.call_targets.push(targets);
+            targets.end_func();
+            effects.end_func();
         }
+        self.call_targets = targets;
+        self.call_effects = effects;
         self.creations = creations;
         subclass_starts
     }
@@ -765,14 +827,9 @@ impl<'s> Project<'s> {
             .any(|(c, t)| c.arith && *t == Some(Target::Func(f)))
     }
 
+    /// The rulebook's effect of an external callee (`None` for any other).
     fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
-        match &self.call_targets[f][ci] {
-            Some(Target::External(q)) => {
-                let rb: &'s Rulebook = self.rb;
-                rb.effect(q)
-            }
-            _ => None,
-        }
+        self.call_effects[f][ci]
     }
 
     /// The effects of one function given its callees' current effects.
@@ -934,9 +991,10 @@ impl<'s> Project<'s> {
         // Light CPU evidence needs the whole body to be known: a call advise
         // cannot follow may be what the function really waits on.
         let unknown_call = s.has_unknown
-            || s.calls.iter().zip(&self.call_targets[f]).any(|(c, t)| {
+            || s.calls.iter().enumerate().any(|(ci, c)| {
                 !c.in_handler
-                    && matches!(t, Some(Target::External(q)) if self.rb.effect(q).is_none())
+                    && matches!(self.call_targets[f][ci], Some(Target::External(_)))
+                    && self.effect_of_call(f, ci).is_none()
             });
         if self.recursive[f] {
             set(
