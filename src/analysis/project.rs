@@ -13,6 +13,7 @@ use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSu
 use crate::source::Location;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -242,6 +243,10 @@ impl<T> std::ops::Index<FuncId> for PerCall<T> {
     }
 }
 
+/// A base class as written, made canonical, and the project class it
+/// names (file, class index), if any.
+type Base<'s> = (Cow<'s, str>, Option<(usize, usize)>);
+
 struct Index<'s> {
     /// Per file: full qualname -> function.
     local_funcs: Vec<HashMap<&'s str, FuncId>>,
@@ -250,6 +255,14 @@ struct Index<'s> {
     classes: HashMap<&'s str, (usize, usize)>,
     local_classes: Vec<HashMap<&'s str, usize>>,
     modules: HashMap<&'s str, Option<usize>>,
+    /// Per file, where its classes start in `bases`.
+    class_start: Vec<usize>,
+    /// Per class (in file order), per base as written: its canonical name
+    /// and the project class it names. Resolved once, for every walk up a
+    /// hierarchy.
+    bases: Vec<Vec<Base<'s>>>,
+    /// The classes a walk up a hierarchy has visited (reused).
+    seen: RefCell<HashSet<(usize, usize)>>,
 }
 
 impl<'s> Project<'s> {
@@ -290,12 +303,21 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        let index = Index {
+        let mut class_start = Vec::with_capacity(modules.len());
+        let mut n_classes = 0;
+        for m in &modules {
+            class_start.push(n_classes);
+            n_classes += m.classes.len();
+        }
+        let mut index = Index {
             local_funcs,
             global_funcs,
             classes,
             local_classes,
             modules: module_map,
+            class_start,
+            bases: Vec::with_capacity(n_classes),
+            seen: RefCell::default(),
         };
         let n = funcs.len();
         let mut p = Project {
@@ -319,6 +341,7 @@ impl<'s> Project<'s> {
             import_time: vec![None; n],
             iter_calls: HashMap::default(),
         };
+        index.bases = p.class_bases(&index);
         let thread_classes = p.thread_classes(&index);
         let subclass_starts = p.resolve_calls(&index, &thread_classes);
         p.resolve_dispatches(&index, subclass_starts);
@@ -347,9 +370,37 @@ impl<'s> Project<'s> {
             .copied()
     }
 
+    /// Every class's bases: canonical names and the project classes they
+    /// name, in file order.
+    fn class_bases(&self, index: &Index<'s>) -> Vec<Vec<Base<'s>>> {
+        let mut out = Vec::with_capacity(index.bases.capacity());
+        for (fi, m) in self.modules.iter().enumerate() {
+            for c in &m.classes {
+                out.push(
+                    c.bases
+                        .iter()
+                        .map(|b| {
+                            let base = self.canonical(index, fi, b);
+                            let class = self.class_of(index, fi, &base);
+                            (base, class)
+                        })
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// The resolved bases of a project class.
+    fn bases_of<'i>(&self, index: &'i Index<'s>, (file, ci): (usize, usize)) -> &'i [Base<'s>] {
+        &index.bases[index.class_start[file] + ci]
+    }
+
     /// Find `method` on a project class or its project bases.
     fn method_of(&self, index: &Index<'s>, class: (usize, usize), method: &str) -> Option<FuncId> {
-        self.method_in(index, class, method, 0, &mut HashSet::default())
+        let mut seen = index.seen.borrow_mut();
+        seen.clear();
+        self.method_in(index, class, method, 0, &mut seen)
     }
 
     /// Depth first through the bases, each class once: a hierarchy that
@@ -370,9 +421,8 @@ impl<'s> Project<'s> {
         if c.methods.iter().any(|m| m == method) {
             return self.func_of(index, file, &format!("{}.{}", c.full, method));
         }
-        for b in &c.bases {
-            let base = self.canonical(index, file, b);
-            if let Some(bc) = self.class_of(index, file, &base) {
+        for (_, base) in self.bases_of(index, class) {
+            if let Some(bc) = *base {
                 if let Some(f) = self.method_in(index, bc, method, depth + 1, seen) {
                     return Some(f);
                 }
@@ -559,7 +609,9 @@ impl<'s> Project<'s> {
         index: &Index<'s>,
         class: (usize, usize),
     ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
-        self.thread_base_in(index, class, 0, &mut HashSet::default())
+        let mut seen = index.seen.borrow_mut();
+        seen.clear();
+        self.thread_base_in(index, class, 0, &mut seen)
     }
 
     fn thread_base_in(
@@ -572,13 +624,11 @@ impl<'s> Project<'s> {
         if depth > 16 || !seen.insert(class) {
             return None;
         }
-        let (file, ci) = class;
-        for b in &self.modules[file].classes[ci].bases {
-            let base = self.canonical(index, file, b);
-            if let Some(info) = self.rb.thread_classes.lookup(&base) {
+        for (base, bc) in self.bases_of(index, class) {
+            if let Some(info) = self.rb.thread_classes.lookup(base) {
                 return Some(info);
             }
-            if let Some(bc) = self.class_of(index, file, &base) {
+            if let Some(bc) = *bc {
                 if let Some(info) = self.thread_base_in(index, bc, depth + 1, seen) {
                     return Some(info);
                 }
