@@ -771,17 +771,6 @@ impl<'s> Project<'s> {
     /// Strongly connected components, callees first (iterative Tarjan).
     fn sccs(&self) -> Vec<Vec<FuncId>> {
         let n = self.funcs.len();
-        let edges: Vec<Vec<FuncId>> = (0..n)
-            .map(|f| {
-                self.call_targets[f]
-                    .iter()
-                    .filter_map(|t| match t {
-                        Some(Target::Func(g)) => Some(*g),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .collect();
         let mut index = vec![usize::MAX; n];
         let mut low = vec![0usize; n];
         let mut on_stack = vec![false; n];
@@ -792,6 +781,7 @@ impl<'s> Project<'s> {
             if index[root] != usize::MAX {
                 continue;
             }
+            // Per function on the walk: the next call site to follow.
             let mut work: Vec<(FuncId, usize)> = vec![(root, 0)];
             index[root] = counter;
             low[root] = counter;
@@ -799,9 +789,16 @@ impl<'s> Project<'s> {
             stack.push(root);
             on_stack[root] = true;
             while let Some(&mut (v, ref mut ei)) = work.last_mut() {
-                if *ei < edges[v].len() {
-                    let w = edges[v][*ei];
-                    *ei += 1;
+                let targets = &self.call_targets[v];
+                let next = targets[*ei..]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(k, t)| match t {
+                        Some(Target::Func(w)) => Some((k, *w)),
+                        _ => None,
+                    });
+                if let Some((skip, w)) = next {
+                    *ei += skip + 1;
                     if index[w] == usize::MAX {
                         index[w] = counter;
                         low[w] = counter;
@@ -892,14 +889,9 @@ impl<'s> Project<'s> {
         let mut work_in = vec![false; nl];
         let mut unknown_in = vec![false; nl];
         let mut vector_elementwise = vec![false; s.calls.len()];
+        // A loop and the loops around it, innermost first.
         let ancestors = |l: u32| {
-            let mut v = Vec::new();
-            let mut cur = Some(l);
-            while let Some(c) = cur {
-                v.push(c as usize);
-                cur = s.loops[c as usize].parent;
-            }
-            v
+            std::iter::successors(Some(l), |&c| s.loops[c as usize].parent).map(|c| c as usize)
         };
         for (l, fact) in s.loops.iter().enumerate() {
             if fact.has_work {
@@ -921,7 +913,7 @@ impl<'s> Project<'s> {
         for (ci, c) in s.calls.iter().enumerate() {
             let Some(l) = c.in_loop else { continue };
             let chain = ancestors(l);
-            let per_element = chain.iter().any(|&a| {
+            let per_element = chain.clone().any(|a| {
                 matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
                     && s.loops[a].trip.is_none_or(|t| t >= 64)
             });
@@ -955,17 +947,17 @@ impl<'s> Project<'s> {
                 Some(Target::Known) | None => (false, false),
             };
             if is_unknown {
-                for &a in &chain {
+                for a in chain.clone() {
                     unknown_in[a] = true;
                 }
             }
             if is_io || c.awaited {
-                for &a in &chain {
+                for a in chain.clone() {
                     io_in[a] = true;
                 }
             }
             if is_work {
-                for &a in &chain {
+                for a in chain {
                     work_in[a] = true;
                 }
             }
@@ -973,17 +965,14 @@ impl<'s> Project<'s> {
         let compute: Vec<bool> = (0..nl)
             .map(|l| work_in[l] && !io_in[l] && !unknown_in[l])
             .collect();
-        self.compute[f] = compute.clone();
         let mut e = Effects::default();
         let mut heavy = Vec::new();
         for (l, fact) in s.loops.iter().enumerate() {
             if !compute[l] {
                 continue;
             }
-            let chain = ancestors(l as u32);
-            let big = chain
-                .iter()
-                .find_map(|&a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
+            let big =
+                ancestors(l as u32).find_map(|a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
             let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
                 || s.loops
                     .iter()
@@ -1038,6 +1027,7 @@ impl<'s> Project<'s> {
             }
         }
         self.heavy_loops[f] = heavy;
+        self.compute[f] = compute;
         // Light CPU evidence needs the whole body to be known: a call advise
         // cannot follow may be what the function really waits on.
         let unknown_call = s.has_unknown
@@ -1123,7 +1113,7 @@ impl<'s> Project<'s> {
                     if callee.is_async && !c.awaited {
                         continue;
                     }
-                    let ce = self.effects[g].clone();
+                    let ce = &self.effects[g];
                     let wrap = |ev: &Option<Rc<Ev>>| {
                         ev.as_ref().map(|inner| Ev {
                             line: c.start,
