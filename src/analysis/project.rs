@@ -444,7 +444,7 @@ impl<'s> Project<'s> {
             }
             let mut changed = false;
             let mut end = qn.len();
-            while let Some(dot) = qn[..end].rfind('.') {
+            while let Some(dot) = last_dot(&qn[..end]) {
                 let (module, rest) = (&qn[..dot], &qn[dot + 1..]);
                 if let Some(Some(mf)) = index.modules.get(module) {
                     let (name, tail) = match rest.find('.') {
@@ -502,7 +502,7 @@ impl<'s> Project<'s> {
                 None => (Target::Known, None),
             };
         }
-        if let Some(dot) = qn.rfind('.') {
+        if let Some(dot) = last_dot(&qn) {
             if let Some(c) = self.class_of(index, file, &qn[..dot]) {
                 if let Some(f) = self.method_of(index, c, &qn[dot + 1..]) {
                     return (Target::Func(f), None);
@@ -1491,6 +1491,12 @@ fn fill(slot: &mut Option<Rc<Ev>>, make: impl FnOnce() -> Option<Ev>) {
     if slot.is_none() {
         *slot = make().map(Rc::new);
     }
+}
+
+/// Where the last `.` of a qualified name is: a byte search, quicker on
+/// these short names than `rfind` with a `char`.
+fn last_dot(qn: &str) -> Option<usize> {
+    qn.bytes().rposition(|b| b == b'.')
 }
 
 pub fn group_digits(n: u64) -> String {
