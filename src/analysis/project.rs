@@ -271,18 +271,24 @@ impl<'s> Project<'s> {
         modules: Vec<&'s ModuleSummary>,
         labels: Vec<String>,
     ) -> Project<'s> {
-        let mut funcs = Vec::new();
-        let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::default();
+        // Sized up front: the tables are only looked up, never iterated.
+        fn sized<K, V>(n: usize) -> HashMap<K, V> {
+            HashMap::with_capacity_and_hasher(n, Default::default())
+        }
+        let n_funcs = modules.iter().map(|m| m.functions.len()).sum();
+        let n_classes = modules.iter().map(|m| m.classes.len()).sum();
+        let mut funcs = Vec::with_capacity(n_funcs);
+        let mut module_map: HashMap<&'s str, Option<usize>> = sized(modules.len());
         for (fi, m) in modules.iter().enumerate() {
             module_map
                 .entry(m.module.as_str())
                 .and_modify(|e| *e = None)
                 .or_insert(Some(fi));
         }
-        let mut local_funcs = vec![HashMap::default(); modules.len()];
-        let mut global_funcs = HashMap::default();
-        let mut classes = HashMap::default();
-        let mut local_classes = vec![HashMap::default(); modules.len()];
+        let mut local_funcs: Vec<_> = modules.iter().map(|m| sized(m.functions.len())).collect();
+        let mut global_funcs = sized(n_funcs);
+        let mut classes = sized(n_classes);
+        let mut local_classes: Vec<_> = modules.iter().map(|m| sized(m.classes.len())).collect();
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             for f in &m.functions {
@@ -303,12 +309,14 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        let mut class_start = Vec::with_capacity(modules.len());
-        let mut n_classes = 0;
-        for m in &modules {
-            class_start.push(n_classes);
-            n_classes += m.classes.len();
-        }
+        let class_start = modules
+            .iter()
+            .scan(0, |at, m| {
+                let start = *at;
+                *at += m.classes.len();
+                Some(start)
+            })
+            .collect();
         let mut index = Index {
             local_funcs,
             global_funcs,
