@@ -13,6 +13,7 @@ use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSu
 use crate::source::Location;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -171,7 +172,10 @@ pub struct Project<'s> {
     pub modules: Vec<&'s ModuleSummary>,
     pub funcs: Vec<FuncNode<'s>>,
     /// Per function, per call site: the resolved target.
-    pub call_targets: Vec<Vec<Option<Target<'s>>>>,
+    pub call_targets: PerCall<Option<Target<'s>>>,
+    /// Per function, per call site: what the rulebook says of an external
+    /// target (looked up once, when the call is resolved).
+    call_effects: PerCall<Option<&'s Effect>>,
     pub effects: Vec<Effects>,
     pub workload: Vec<Workload>,
     pub contexts: Vec<BTreeSet<ContextKind>>,
@@ -196,6 +200,53 @@ pub struct Project<'s> {
     pub iter_calls: HashMap<(usize, String), FuncId>,
 }
 
+/// One value per call site of every function, stored flat: `table[f]`
+/// is the slice for function `f`, indexed by call.
+#[derive(Debug, Clone)]
+pub struct PerCall<T> {
+    items: Vec<T>,
+    /// Where each function's slice starts in `items` (one more entry than
+    /// there are functions).
+    start: Vec<usize>,
+}
+
+impl<T> Default for PerCall<T> {
+    fn default() -> Self {
+        PerCall {
+            items: Vec::new(),
+            start: vec![0],
+        }
+    }
+}
+
+impl<T> PerCall<T> {
+    fn with_capacity(funcs: usize, calls: usize) -> Self {
+        let mut start = Vec::with_capacity(funcs + 1);
+        start.push(0);
+        PerCall {
+            items: Vec::with_capacity(calls),
+            start,
+        }
+    }
+
+    /// Close the current function's slice.
+    fn end_func(&mut self) {
+        self.start.push(self.items.len());
+    }
+}
+
+impl<T> std::ops::Index<FuncId> for PerCall<T> {
+    type Output = [T];
+
+    fn index(&self, f: FuncId) -> &[T] {
+        &self.items[self.start[f]..self.start[f + 1]]
+    }
+}
+
+/// A base class as written, made canonical, and the project class it
+/// names (file, class index), if any.
+type Base<'s> = (Cow<'s, str>, Option<(usize, usize)>);
+
 struct Index<'s> {
     /// Per file: full qualname -> function.
     local_funcs: Vec<HashMap<&'s str, FuncId>>,
@@ -204,6 +255,14 @@ struct Index<'s> {
     classes: HashMap<&'s str, (usize, usize)>,
     local_classes: Vec<HashMap<&'s str, usize>>,
     modules: HashMap<&'s str, Option<usize>>,
+    /// Per file, where its classes start in `bases`.
+    class_start: Vec<usize>,
+    /// Per class (in file order), per base as written: its canonical name
+    /// and the project class it names. Resolved once, for every walk up a
+    /// hierarchy.
+    bases: Vec<Vec<Base<'s>>>,
+    /// The classes a walk up a hierarchy has visited (reused).
+    seen: RefCell<HashSet<(usize, usize)>>,
 }
 
 impl<'s> Project<'s> {
@@ -212,18 +271,24 @@ impl<'s> Project<'s> {
         modules: Vec<&'s ModuleSummary>,
         labels: Vec<String>,
     ) -> Project<'s> {
-        let mut funcs = Vec::new();
-        let mut module_map: HashMap<&'s str, Option<usize>> = HashMap::default();
+        // Sized up front: the tables are only looked up, never iterated.
+        fn sized<K, V>(n: usize) -> HashMap<K, V> {
+            HashMap::with_capacity_and_hasher(n, Default::default())
+        }
+        let n_funcs = modules.iter().map(|m| m.functions.len()).sum();
+        let n_classes = modules.iter().map(|m| m.classes.len()).sum();
+        let mut funcs = Vec::with_capacity(n_funcs);
+        let mut module_map: HashMap<&'s str, Option<usize>> = sized(modules.len());
         for (fi, m) in modules.iter().enumerate() {
             module_map
                 .entry(m.module.as_str())
                 .and_modify(|e| *e = None)
                 .or_insert(Some(fi));
         }
-        let mut local_funcs = vec![HashMap::default(); modules.len()];
-        let mut global_funcs = HashMap::default();
-        let mut classes = HashMap::default();
-        let mut local_classes = vec![HashMap::default(); modules.len()];
+        let mut local_funcs: Vec<_> = modules.iter().map(|m| sized(m.functions.len())).collect();
+        let mut global_funcs = sized(n_funcs);
+        let mut classes = sized(n_classes);
+        let mut local_classes: Vec<_> = modules.iter().map(|m| sized(m.classes.len())).collect();
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             for f in &m.functions {
@@ -244,12 +309,23 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        let index = Index {
+        let class_start = modules
+            .iter()
+            .scan(0, |at, m| {
+                let start = *at;
+                *at += m.classes.len();
+                Some(start)
+            })
+            .collect();
+        let mut index = Index {
             local_funcs,
             global_funcs,
             classes,
             local_classes,
             modules: module_map,
+            class_start,
+            bases: Vec::with_capacity(n_classes),
+            seen: RefCell::default(),
         };
         let n = funcs.len();
         let mut p = Project {
@@ -257,7 +333,8 @@ impl<'s> Project<'s> {
             labels,
             modules,
             funcs,
-            call_targets: Vec::with_capacity(n),
+            call_targets: PerCall::default(),
+            call_effects: PerCall::default(),
             effects: vec![Effects::default(); n],
             workload: vec![Workload::Light; n],
             contexts: vec![BTreeSet::new(); n],
@@ -272,6 +349,7 @@ impl<'s> Project<'s> {
             import_time: vec![None; n],
             iter_calls: HashMap::default(),
         };
+        index.bases = p.class_bases(&index);
         let thread_classes = p.thread_classes(&index);
         let subclass_starts = p.resolve_calls(&index, &thread_classes);
         p.resolve_dispatches(&index, subclass_starts);
@@ -300,9 +378,37 @@ impl<'s> Project<'s> {
             .copied()
     }
 
+    /// Every class's bases: canonical names and the project classes they
+    /// name, in file order.
+    fn class_bases(&self, index: &Index<'s>) -> Vec<Vec<Base<'s>>> {
+        let mut out = Vec::with_capacity(index.bases.capacity());
+        for (fi, m) in self.modules.iter().enumerate() {
+            for c in &m.classes {
+                out.push(
+                    c.bases
+                        .iter()
+                        .map(|b| {
+                            let base = self.canonical(index, fi, b);
+                            let class = self.class_of(index, fi, &base);
+                            (base, class)
+                        })
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// The resolved bases of a project class.
+    fn bases_of<'i>(&self, index: &'i Index<'s>, (file, ci): (usize, usize)) -> &'i [Base<'s>] {
+        &index.bases[index.class_start[file] + ci]
+    }
+
     /// Find `method` on a project class or its project bases.
     fn method_of(&self, index: &Index<'s>, class: (usize, usize), method: &str) -> Option<FuncId> {
-        self.method_in(index, class, method, 0, &mut HashSet::default())
+        let mut seen = index.seen.borrow_mut();
+        seen.clear();
+        self.method_in(index, class, method, 0, &mut seen)
     }
 
     /// Depth first through the bases, each class once: a hierarchy that
@@ -323,9 +429,8 @@ impl<'s> Project<'s> {
         if c.methods.iter().any(|m| m == method) {
             return self.func_of(index, file, &format!("{}.{}", c.full, method));
         }
-        for b in &c.bases {
-            let base = self.canonical(index, file, b);
-            if let Some(bc) = self.class_of(index, file, &base) {
+        for (_, base) in self.bases_of(index, class) {
+            if let Some(bc) = *base {
                 if let Some(f) = self.method_in(index, bc, method, depth + 1, seen) {
                     return Some(f);
                 }
@@ -347,7 +452,7 @@ impl<'s> Project<'s> {
             }
             let mut changed = false;
             let mut end = qn.len();
-            while let Some(dot) = qn[..end].rfind('.') {
+            while let Some(dot) = last_dot(&qn[..end]) {
                 let (module, rest) = (&qn[..dot], &qn[dot + 1..]);
                 if let Some(Some(mf)) = index.modules.get(module) {
                     let (name, tail) = match rest.find('.') {
@@ -378,34 +483,42 @@ impl<'s> Project<'s> {
 
     fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Target<'s> {
         let qn = self.canonical(index, file, qn);
-        self.target_of(index, file, qn)
+        self.target_of(index, file, qn).0
     }
 
-    /// Where a call of a name already made canonical goes.
-    fn target_of(&self, index: &Index<'s>, file: usize, qn: Cow<'s, str>) -> Target<'s> {
+    /// Where a call of a name already made canonical goes, with the
+    /// rulebook's effect for an external target.
+    fn target_of(
+        &self,
+        index: &Index<'s>,
+        file: usize,
+        qn: Cow<'s, str>,
+    ) -> (Target<'s>, Option<&'s Effect>) {
         // What the catalogue says of this exact name outweighs the body
         // advise can see (the standard library analysing itself).
-        if self.rb.effects.lookup(&qn).is_some() {
-            return Target::External(qn);
+        let rb: &'s Rulebook = self.rb;
+        if let Some(effect) = rb.effect(&qn) {
+            return (Target::External(qn), Some(effect));
         }
         if let Some(f) = self.func_of(index, file, &qn) {
-            return Target::Func(f);
+            return (Target::Func(f), None);
         }
         if let Some(c) = self.class_of(index, file, &qn) {
             // Constructing a project class runs its __init__.
             return match self.method_of(index, c, "__init__") {
-                Some(f) => Target::Func(f),
-                None => Target::Known,
+                Some(f) => (Target::Func(f), None),
+                None => (Target::Known, None),
             };
         }
-        if let Some(dot) = qn.rfind('.') {
+        if let Some(dot) = last_dot(&qn) {
             if let Some(c) = self.class_of(index, file, &qn[..dot]) {
                 if let Some(f) = self.method_of(index, c, &qn[dot + 1..]) {
-                    return Target::Func(f);
+                    return (Target::Func(f), None);
                 }
             }
         }
-        Target::External(qn)
+        // The rulebook has nothing for this name (looked up above).
+        (Target::External(qn), None)
     }
 
     /// Resolve every call, and find among them the calls that create
@@ -419,7 +532,7 @@ impl<'s> Project<'s> {
         // A module calls the same names over and over (`self.assertEqual`):
         // each is resolved once per file. A file's functions are adjacent.
         type Resolved<'s> = (
-            Target<'s>,
+            (Target<'s>, Option<&'s Effect>),
             Option<(ContextKind, bool)>,
             Option<(FuncId, ContextKind)>,
         );
@@ -427,16 +540,19 @@ impl<'s> Project<'s> {
         let mut memo_file = usize::MAX;
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        for id in 0..self.funcs.len() {
+        let n = self.funcs.len();
+        let calls = self.funcs.iter().map(|f| f.summary.calls.len()).sum();
+        let mut targets = PerCall::with_capacity(n, calls);
+        let mut effects = PerCall::with_capacity(n, calls);
+        for id in 0..n {
             let file = self.funcs[id].file;
             if file != memo_file {
                 memo.clear();
                 memo_file = file;
             }
             let s = self.funcs[id].summary;
-            let mut targets = Vec::with_capacity(s.calls.len());
             for (ci, c) in s.calls.iter().enumerate() {
-                let (target, created, subclass) =
+                let ((target, effect), created, subclass) =
                     memo.entry(c.target.as_str()).or_insert_with(|| {
                         let qn = self.canonical(index, file, &c.target);
                         let thread_class = thread_classes.get(qn.as_ref()).copied();
@@ -466,10 +582,14 @@ impl<'s> Project<'s> {
                 if let Some((run, ctx)) = *subclass {
                     subclass_starts.push((id, ci, run, ctx));
                 }
-                targets.push(Some(target.clone()));
+                targets.items.push(Some(target.clone()));
+                effects.items.push(*effect);
             }
-            self.call_targets.push(targets);
+            targets.end_func();
+            effects.end_func();
         }
+        self.call_targets = targets;
+        self.call_effects = effects;
         self.creations = creations;
         subclass_starts
     }
@@ -497,7 +617,9 @@ impl<'s> Project<'s> {
         index: &Index<'s>,
         class: (usize, usize),
     ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
-        self.thread_base_in(index, class, 0, &mut HashSet::default())
+        let mut seen = index.seen.borrow_mut();
+        seen.clear();
+        self.thread_base_in(index, class, 0, &mut seen)
     }
 
     fn thread_base_in(
@@ -510,13 +632,11 @@ impl<'s> Project<'s> {
         if depth > 16 || !seen.insert(class) {
             return None;
         }
-        let (file, ci) = class;
-        for b in &self.modules[file].classes[ci].bases {
-            let base = self.canonical(index, file, b);
-            if let Some(info) = self.rb.thread_classes.lookup(&base) {
+        for (base, bc) in self.bases_of(index, class) {
+            if let Some(info) = self.rb.thread_classes.lookup(base) {
                 return Some(info);
             }
-            if let Some(bc) = self.class_of(index, file, &base) {
+            if let Some(bc) = *bc {
                 if let Some(info) = self.thread_base_in(index, bc, depth + 1, seen) {
                     return Some(info);
                 }
@@ -659,17 +779,6 @@ impl<'s> Project<'s> {
     /// Strongly connected components, callees first (iterative Tarjan).
     fn sccs(&self) -> Vec<Vec<FuncId>> {
         let n = self.funcs.len();
-        let edges: Vec<Vec<FuncId>> = (0..n)
-            .map(|f| {
-                self.call_targets[f]
-                    .iter()
-                    .filter_map(|t| match t {
-                        Some(Target::Func(g)) => Some(*g),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .collect();
         let mut index = vec![usize::MAX; n];
         let mut low = vec![0usize; n];
         let mut on_stack = vec![false; n];
@@ -680,6 +789,7 @@ impl<'s> Project<'s> {
             if index[root] != usize::MAX {
                 continue;
             }
+            // Per function on the walk: the next call site to follow.
             let mut work: Vec<(FuncId, usize)> = vec![(root, 0)];
             index[root] = counter;
             low[root] = counter;
@@ -687,9 +797,16 @@ impl<'s> Project<'s> {
             stack.push(root);
             on_stack[root] = true;
             while let Some(&mut (v, ref mut ei)) = work.last_mut() {
-                if *ei < edges[v].len() {
-                    let w = edges[v][*ei];
-                    *ei += 1;
+                let targets = &self.call_targets[v];
+                let next = targets[*ei..]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(k, t)| match t {
+                        Some(Target::Func(w)) => Some((k, *w)),
+                        _ => None,
+                    });
+                if let Some((skip, w)) = next {
+                    *ei += skip + 1;
                     if index[w] == usize::MAX {
                         index[w] = counter;
                         low[w] = counter;
@@ -765,14 +882,9 @@ impl<'s> Project<'s> {
             .any(|(c, t)| c.arith && *t == Some(Target::Func(f)))
     }
 
+    /// The rulebook's effect of an external callee (`None` for any other).
     fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
-        match &self.call_targets[f][ci] {
-            Some(Target::External(q)) => {
-                let rb: &'s Rulebook = self.rb;
-                rb.effect(q)
-            }
-            _ => None,
-        }
+        self.call_effects[f][ci]
     }
 
     /// The effects of one function given its callees' current effects.
@@ -785,14 +897,9 @@ impl<'s> Project<'s> {
         let mut work_in = vec![false; nl];
         let mut unknown_in = vec![false; nl];
         let mut vector_elementwise = vec![false; s.calls.len()];
+        // A loop and the loops around it, innermost first.
         let ancestors = |l: u32| {
-            let mut v = Vec::new();
-            let mut cur = Some(l);
-            while let Some(c) = cur {
-                v.push(c as usize);
-                cur = s.loops[c as usize].parent;
-            }
-            v
+            std::iter::successors(Some(l), |&c| s.loops[c as usize].parent).map(|c| c as usize)
         };
         for (l, fact) in s.loops.iter().enumerate() {
             if fact.has_work {
@@ -814,7 +921,7 @@ impl<'s> Project<'s> {
         for (ci, c) in s.calls.iter().enumerate() {
             let Some(l) = c.in_loop else { continue };
             let chain = ancestors(l);
-            let per_element = chain.iter().any(|&a| {
+            let per_element = chain.clone().any(|a| {
                 matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
                     && s.loops[a].trip.is_none_or(|t| t >= 64)
             });
@@ -848,17 +955,17 @@ impl<'s> Project<'s> {
                 Some(Target::Known) | None => (false, false),
             };
             if is_unknown {
-                for &a in &chain {
+                for a in chain.clone() {
                     unknown_in[a] = true;
                 }
             }
             if is_io || c.awaited {
-                for &a in &chain {
+                for a in chain.clone() {
                     io_in[a] = true;
                 }
             }
             if is_work {
-                for &a in &chain {
+                for a in chain {
                     work_in[a] = true;
                 }
             }
@@ -866,17 +973,14 @@ impl<'s> Project<'s> {
         let compute: Vec<bool> = (0..nl)
             .map(|l| work_in[l] && !io_in[l] && !unknown_in[l])
             .collect();
-        self.compute[f] = compute.clone();
         let mut e = Effects::default();
         let mut heavy = Vec::new();
         for (l, fact) in s.loops.iter().enumerate() {
             if !compute[l] {
                 continue;
             }
-            let chain = ancestors(l as u32);
-            let big = chain
-                .iter()
-                .find_map(|&a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
+            let big =
+                ancestors(l as u32).find_map(|a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
             let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
                 || s.loops
                     .iter()
@@ -931,12 +1035,14 @@ impl<'s> Project<'s> {
             }
         }
         self.heavy_loops[f] = heavy;
+        self.compute[f] = compute;
         // Light CPU evidence needs the whole body to be known: a call advise
         // cannot follow may be what the function really waits on.
         let unknown_call = s.has_unknown
-            || s.calls.iter().zip(&self.call_targets[f]).any(|(c, t)| {
+            || s.calls.iter().enumerate().any(|(ci, c)| {
                 !c.in_handler
-                    && matches!(t, Some(Target::External(q)) if self.rb.effect(q).is_none())
+                    && matches!(self.call_targets[f][ci], Some(Target::External(_)))
+                    && self.effect_of_call(f, ci).is_none()
             });
         if self.recursive[f] {
             set(
@@ -1015,7 +1121,7 @@ impl<'s> Project<'s> {
                     if callee.is_async && !c.awaited {
                         continue;
                     }
-                    let ce = self.effects[g].clone();
+                    let ce = &self.effects[g];
                     let wrap = |ev: &Option<Rc<Ev>>| {
                         ev.as_ref().map(|inner| Ev {
                             line: c.start,
@@ -1393,6 +1499,12 @@ fn fill(slot: &mut Option<Rc<Ev>>, make: impl FnOnce() -> Option<Ev>) {
     if slot.is_none() {
         *slot = make().map(Rc::new);
     }
+}
+
+/// Where the last `.` of a qualified name is: a byte search, quicker on
+/// these short names than `rfind` with a `char`.
+fn last_dot(qn: &str) -> Option<usize> {
+    qn.bytes().rposition(|b| b == b'.')
 }
 
 pub fn group_digits(n: u64) -> String {
