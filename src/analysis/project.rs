@@ -553,7 +553,7 @@ impl<'s> Project<'s> {
             let s = self.funcs[id].summary;
             for (ci, c) in s.calls.iter().enumerate() {
                 let ((target, effect), created, subclass) =
-                    memo.entry(c.target.as_str()).or_insert_with(|| {
+                    memo.entry(&*c.target).or_insert_with(|| {
                         let qn = self.canonical(index, file, &c.target);
                         let thread_class = thread_classes.get(qn.as_ref()).copied();
                         let created = self

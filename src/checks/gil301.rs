@@ -28,7 +28,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let site = &p.funcs[m].summary.calls[ci];
-            if site.display == s.qualname {
+            if *site.display == *s.qualname {
                 format!(
                     "in `{}()`, which module-level code calls at line {}",
                     s.qualname, site.start.row

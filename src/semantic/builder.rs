@@ -163,6 +163,8 @@ pub struct Builder<'a> {
     next_block: u32,
     /// The line of the last location asked for (see [`LineIndex::location_near`]).
     line_hint: std::cell::Cell<usize>,
+    /// Call sites' names, each stored once per file.
+    interned: HashSet<std::sync::Arc<str>>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -292,7 +294,18 @@ impl<'a> Builder<'a> {
             blocks: Vec::new(),
             next_block: 0,
             line_hint: std::cell::Cell::new(0),
+            interned: HashSet::default(),
         }
+    }
+
+    /// `s`, shared with every other call site of this file that names it.
+    fn intern(&mut self, s: &str) -> std::sync::Arc<str> {
+        if let Some(a) = self.interned.get(s) {
+            return a.clone();
+        }
+        let a: std::sync::Arc<str> = s.into();
+        self.interned.insert(a.clone());
+        a
     }
 
     fn loc(&self, offset: ruff_text_size::TextSize) -> Location {
@@ -1221,8 +1234,10 @@ impl<'a> Builder<'a> {
                 let locked = self.locked();
                 let receiver = self.receiver_of(&call.func);
                 let main_guard = self.main_guard > 0;
+                let target = self.intern(&q);
+                let display = self.intern(&display);
                 self.func().calls.push(CallSite {
-                    target: CompactString::new(&q),
+                    target,
                     display,
                     start,
                     end,

@@ -82,11 +82,11 @@ pub struct LoopFact {
 #[derive(Debug, Clone)]
 pub struct CallSite {
     /// The resolved qualified name of the callee. (Call sites are the
-    /// bulk of a summary: short names are kept inline, without a heap
-    /// allocation.)
-    pub target: CompactString,
-    /// The callee as written (`self.session.get`).
-    pub display: CompactString,
+    /// bulk of a summary: each distinct name is stored once per file and
+    /// shared by its call sites.)
+    pub target: std::sync::Arc<str>,
+    /// The callee as written (`self.session.get`), shared the same way.
+    pub display: std::sync::Arc<str>,
     pub start: Location,
     pub end: Location,
     /// Awaited, or the expression of an `async with` / `async for`.
