@@ -119,7 +119,6 @@ pub struct Builder<'a> {
     /// Attribute types of this module's classes (from `self.x = ...`).
     class_attrs: HashMap<String, HashMap<String, Binding>>,
     class_methods: HashMap<String, HashSet<String>>,
-    star_import: bool,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
     pub truncated: Option<Location>,
     /// The module's name for `numpy`, once looked up.
@@ -272,7 +271,6 @@ impl<'a> Builder<'a> {
             consts: HashMap::default(),
             class_attrs: HashMap::default(),
             class_methods: HashMap::default(),
-            star_import: false,
             truncated: None,
             numpy_alias: std::cell::OnceCell::new(),
             guards: Vec::new(),
@@ -513,7 +511,6 @@ impl<'a> Builder<'a> {
                 let base = self.resolve_module(i.module.as_ref().map(|m| m.as_str()), i.level);
                 for alias in &i.names {
                     if alias.name.as_str() == "*" {
-                        self.star_import = true;
                         continue;
                     }
                     let name = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
