@@ -10,7 +10,6 @@
 use super::model::*;
 use crate::rulebook::Rulebook;
 use crate::source::{LineIndex, Location};
-use compact_str::CompactString;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -1229,7 +1228,10 @@ impl<'a> Builder<'a> {
                             || matches!(a, Expr::Subscript(s) if matches!(*s.slice, Expr::Slice(_)))
                     });
                 let locked = self.locked();
-                let receiver = self.receiver_of(&call.func);
+                let receiver = match self.receiver_of(&call.func) {
+                    Ok(r) => r,
+                    Err(key) => Receiver::Shared(self.intern(&key)),
+                };
                 let main_guard = self.main_guard > 0;
                 let target = self.intern(&q);
                 let display = self.intern(&display);
@@ -1516,14 +1518,13 @@ fn short_name(q: &str) -> String {
     }
 }
 
-/// Collapse whitespace in a source snippet used in a message.
-/// [`compact`] for a callee as written, kept inline when short: the
-/// usual callee (`self.x.get`) has no whitespace to fold.
-fn compact_name(s: &str) -> CompactString {
+/// [`compact`] for a callee as written, borrowed when there is nothing to
+/// fold (the usual callee, `self.x.get`, has no whitespace).
+fn compact_name(s: &str) -> std::borrow::Cow<'_, str> {
     if already_compact(s) {
-        CompactString::new(s)
+        std::borrow::Cow::Borrowed(s)
     } else {
-        CompactString::new(compact(s))
+        std::borrow::Cow::Owned(compact(s))
     }
 }
 

@@ -3,7 +3,6 @@
 
 use crate::rulebook::ContextKind;
 use crate::source::Location;
-use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
 
 /// What a name or expression resolves to.
@@ -117,7 +116,7 @@ pub enum Receiver {
     SelfObj,
     /// A module global or a captured variable: one object for every
     /// caller. Holds the place key of the variable.
-    Shared(CompactString),
+    Shared(std::sync::Arc<str>),
 }
 
 #[derive(Debug, Clone)]

@@ -33,7 +33,6 @@ use super::{cat, Builder};
 use crate::rulebook::{Effect, LockScope};
 use crate::semantic::model::*;
 use crate::source::Location;
-use compact_str::CompactString;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -1033,25 +1032,24 @@ impl<'a> Builder<'a> {
 
     // ------------------------------------------------------------ dispatch
 
-    /// The shared object a method is called on.
-    pub(super) fn receiver_of(&self, func: &Expr) -> Receiver {
+    /// The shared object a method is called on; `Err` holds the place key
+    /// of a shared receiver, for the caller to intern.
+    pub(super) fn receiver_of(&self, func: &Expr) -> Result<Receiver, String> {
         let Expr::Attribute(a) = func else {
-            return Receiver::Other;
+            return Ok(Receiver::Other);
         };
         let Expr::Name(n) = &*a.value else {
-            return Receiver::Other;
+            return Ok(Receiver::Other);
         };
         let name = n.id.as_str();
         match self.self_kind(name) {
-            Some((_, false)) => return Receiver::SelfObj,
-            Some((_, true)) => return Receiver::Other,
+            Some((_, false)) => return Ok(Receiver::SelfObj),
+            Some((_, true)) => return Ok(Receiver::Other),
             None => {}
         }
         match self.name_place(name) {
-            Some((_, key)) if !self.is_unshared_obj(&a.value) => {
-                Receiver::Shared(CompactString::new(&key))
-            }
-            _ => Receiver::Other,
+            Some((_, key)) if !self.is_unshared_obj(&a.value) => Err(key),
+            _ => Ok(Receiver::Other),
         }
     }
 
