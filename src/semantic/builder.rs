@@ -316,11 +316,28 @@ impl<'a> Builder<'a> {
     }
 
     fn full(&self, qualname: &str) -> String {
-        if self.module.is_empty() {
-            qualname.to_string()
+        self.full_tagged("", &[qualname])
+    }
+
+    /// `tag` and the full name of the qualname made of `parts`, in one
+    /// allocation (place keys: `g:pkg.mod.name`).
+    fn full_tagged(&self, tag: &str, parts: &[&str]) -> String {
+        let module = if self.module.is_empty() {
+            0
         } else {
-            cat(&[&self.module, ".", qualname])
+            self.module.len() + 1
+        };
+        let len = tag.len() + module + parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut out = String::with_capacity(len);
+        out.push_str(tag);
+        if module > 0 {
+            out.push_str(&self.module);
+            out.push('.');
         }
+        for p in parts {
+            out.push_str(p);
+        }
+        out
     }
 
     /// Build the summary of a module.

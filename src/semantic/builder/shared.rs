@@ -183,13 +183,7 @@ impl<'a> Builder<'a> {
         if cur.kind != super::ScopeKind::Function {
             return None;
         }
-        let global_key = || {
-            if self.module.is_empty() {
-                cat(&["g:", name])
-            } else {
-                cat(&["g:", &self.module, ".", name])
-            }
-        };
+        let global_key = || self.full_tagged("g:", &[name]);
         if cur.globals.contains(name) {
             return Some((PlaceRoot::Global, global_key()));
         }
@@ -208,11 +202,7 @@ impl<'a> Builder<'a> {
                     if s.names.contains_key(name) {
                         return Some((
                             PlaceRoot::Captured,
-                            if self.module.is_empty() {
-                                cat(&["n:", &s.prefix, name])
-                            } else {
-                                cat(&["n:", &self.module, ".", &s.prefix, name])
-                            },
+                            self.full_tagged("n:", &[&s.prefix, name]),
                         ));
                     }
                 }
