@@ -667,46 +667,44 @@ impl<'s> Project<'s> {
             }
         }
         // Thread subclasses: constructing one dispatches its run().
-        {
-            for (id, ci, run, ctx) in subclass_starts {
-                let c = &self.funcs[id].summary.calls[ci];
-                let site = DispatchSite {
-                    start: c.start,
-                    end: c.end,
-                    context: ctx,
-                    target: Some(self.funcs[run].summary.full.clone()),
-                    target_display: format!("{}.run", c.display),
-                    via: format!(
-                        "{} (a {} subclass)",
-                        c.display,
-                        if ctx == ContextKind::Processes {
-                            "Process"
-                        } else {
-                            "Thread"
-                        }
-                    ),
-                    // Constructed in a loop or comprehension: started
-                    // more than once.
-                    many: c.in_loop.is_some(),
-                    max_workers: None,
-                    // Each instance runs its own `run()`.
-                    instance: None,
-                    stored: false,
-                    scoped: false,
-                    awaited: false,
-                    form: crate::semantic::CallableForm::Ref,
-                    pickles_closures: false,
-                    chunking: None,
-                    in_loop: c.in_loop,
-                    spawns: true,
-                    forks: false,
-                };
-                out.push(Dispatch {
-                    from: id,
-                    site,
-                    target: Some(Target::Func(run)),
-                });
-            }
+        for (id, ci, run, ctx) in subclass_starts {
+            let c = &self.funcs[id].summary.calls[ci];
+            let site = DispatchSite {
+                start: c.start,
+                end: c.end,
+                context: ctx,
+                target: Some(self.funcs[run].summary.full.clone()),
+                target_display: format!("{}.run", c.display),
+                via: format!(
+                    "{} (a {} subclass)",
+                    c.display,
+                    if ctx == ContextKind::Processes {
+                        "Process"
+                    } else {
+                        "Thread"
+                    }
+                ),
+                // Constructed in a loop or comprehension: started
+                // more than once.
+                many: c.in_loop.is_some(),
+                max_workers: None,
+                // Each instance runs its own `run()`.
+                instance: None,
+                stored: false,
+                scoped: false,
+                awaited: false,
+                form: crate::semantic::CallableForm::Ref,
+                pickles_closures: false,
+                chunking: None,
+                in_loop: c.in_loop,
+                spawns: true,
+                forks: false,
+            };
+            out.push(Dispatch {
+                from: id,
+                site,
+                target: Some(Target::Func(run)),
+            });
         }
         for d in &out {
             if let Some(Target::Func(f)) = d.target {
