@@ -992,7 +992,6 @@ impl Rulebook {
     /// dropped.
     pub fn for_target(&self, t: &TargetInfo) -> Rulebook {
         let mut rb = self.clone();
-        rb.constructors = std::sync::OnceLock::new();
         for info in rb.rules.values_mut() {
             let overrides = std::mem::take(&mut info.overrides);
             let mut kept = Vec::new();
