@@ -17,6 +17,8 @@ pub struct Location {
 pub struct LineIndex {
     /// Byte offset at which each line starts.
     starts: Vec<u32>,
+    /// The text is ASCII, so a column is a byte offset within its line.
+    ascii: bool,
 }
 
 impl LineIndex {
@@ -24,10 +26,11 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0u32);
         let bytes = text.as_bytes();
+        let ascii = bytes.is_ascii();
         if memchr::memchr(b'\r', bytes).is_none() {
             // Only `\n` endings (the usual case): one search.
             starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
-            return LineIndex { starts };
+            return LineIndex { starts, ascii };
         }
         let mut crlf_at = usize::MAX;
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
@@ -42,7 +45,7 @@ impl LineIndex {
                 starts.push((i + 1) as u32);
             }
         }
-        LineIndex { starts }
+        LineIndex { starts, ascii }
     }
 
     /// 0-based line number of a byte offset.
@@ -80,9 +83,12 @@ impl LineIndex {
     fn location_at(&self, text: &str, offset: TextSize, line: usize) -> Location {
         let start = self.starts[line] as usize;
         let end = (u32::from(offset) as usize).min(text.len());
-        let column = text
-            .get(start..end)
-            .map_or(end - start, |s| s.chars().count());
+        let column = if self.ascii {
+            end.saturating_sub(start)
+        } else {
+            text.get(start..end)
+                .map_or(end - start, |s| s.chars().count())
+        };
         Location {
             row: line as u32 + 1,
             column: column as u32 + 1,
@@ -227,6 +233,25 @@ mod line_index_tests {
             idx.location("ab\r\ncd\ref", TextSize::from(8)),
             Location { row: 3, column: 2 }
         );
+    }
+
+    #[test]
+    fn columns_count_characters_in_ascii_and_other_text() {
+        // Columns are characters, as ruff counts them: an ASCII file takes
+        // a shortcut (bytes are characters), and must agree with counting.
+        for text in ["x = 1\n  y(z)\n", "é = 1\n  ü(z)\n", "a\r\n\tb ß c\n"] {
+            let idx = LineIndex::new(text);
+            for off in 0..=text.len() {
+                if !text.is_char_boundary(off) {
+                    continue;
+                }
+                let offset = TextSize::from(off as u32);
+                let line_start = idx.starts[idx.line_of(offset)] as usize;
+                let chars = text[line_start..off].chars().count() as u32;
+                let at = idx.location(text, offset);
+                assert_eq!(at.column, chars + 1, "{text:?} at {off}");
+            }
+        }
     }
 
     #[test]
