@@ -194,6 +194,14 @@ pub fn extract(text: &str, lines: &LineIndex, tokens: &[Token]) -> Directives {
         let Some(c) = text.get(range.start().to_usize()..range.end().to_usize()) else {
             continue;
         };
+        // Every directive says `noqa` (in any case): most comments do not.
+        if !c
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"noqa"))
+        {
+            continue;
+        }
         let at = |off: usize| lines.location(text, range.start() + TextSize::from(off as u32));
         let start = at(0);
         let own_line = lines
