@@ -38,11 +38,14 @@ pub struct FileEntry {
     /// `--stdin-filename`, or `-`).
     pub path: PathBuf,
     /// The source, for showing the lines diagnostics point at. Files read
-    /// from disk drop it after the per-file stage (the project stage needs
-    /// only summaries) and read it again if they have diagnostics. Their
-    /// line index stays (profiles map lines).
+    /// from disk drop it, and its line index, after the per-file stage (the
+    /// project stage needs only summaries) and read both again if they have
+    /// diagnostics.
     pub text: String,
     pub lines: LineIndex,
+    /// How many lines the file has (kept when `lines` is dropped: profiles
+    /// map lines to functions).
+    pub line_count: u32,
     /// The settings of the configuration governing the file.
     pub settings: Arc<Settings>,
     /// The rules reported in this file.
@@ -176,8 +179,10 @@ enum Loaded {
 
 fn entry(path: PathBuf, text: String, settings: Arc<Settings>, cwd: &std::path::Path) -> FileEntry {
     let selection = settings.selection(&config::absolute(cwd, &path));
+    let lines = LineIndex::new(&text);
     FileEntry {
-        lines: LineIndex::new(&text),
+        line_count: lines.line_count() as u32,
+        lines,
         path,
         text,
         settings,
@@ -255,6 +260,7 @@ fn load_one(
     file.noqa = directives;
     if !from_stdin {
         file.text = String::new();
+        file.lines = LineIndex::default();
         file.reloadable = true;
     }
     // Summaries live until the end of the run, so they are copied once
@@ -496,6 +502,7 @@ fn reload_sources(files: &mut [FileEntry], diagnostics: &[Diagnostic]) {
                 .and_then(|b| source::decode(b).ok())
             {
                 f.lines = LineIndex::new(&text);
+                f.line_count = f.lines.line_count() as u32;
                 f.text = text;
             }
         });

@@ -563,7 +563,7 @@ pub fn apply(
     );
     let mut lines: Vec<Lines> = module_file
         .iter()
-        .map(|&fi| Lines::new(files[fi].lines.line_count() as u32))
+        .map(|&fi| Lines::new(files[fi].line_count))
         .collect();
     for (f, node) in project.funcs.iter().enumerate() {
         let s = node.summary;

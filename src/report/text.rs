@@ -110,7 +110,7 @@ pub fn render(o: &Outcome, summary: bool) -> String {
             d.location.row,
             d.location.column
         );
-        if !line.is_empty() || d.location.row as usize <= file.lines.line_count() {
+        if !line.is_empty() || d.location.row <= file.line_count {
             let bar = "|".blue().bold();
             let _ = writeln!(out, "{pad} {bar}");
             let (shown, lead, width) = snippet(line, d.location, d.end_location);
