@@ -4,11 +4,11 @@
 //! embedded default (see [`super::Rulebook::layer`]). Unknown keys are rejected
 //! so that a typo is reported with its line and column rather than ignored.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesFile {
     /// Schema version; only `1` exists.
@@ -32,7 +32,7 @@ pub struct RulesFile {
 }
 
 /// A rule code as a map key, keeping its position for errors.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(transparent)]
 pub struct RuleCode(pub Spanned<String>);
 
@@ -54,7 +54,7 @@ impl Ord for RuleCode {
 }
 
 /// Numeric knobs of the analysis.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsFile {
     /// `range(N)` with `N` at or above this makes a loop heavy.
@@ -84,7 +84,7 @@ pub struct SettingsFile {
 }
 
 /// Qualified-name patterns that say what a call does.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueFile {
     /// Blocking (or awaitable) I/O.
@@ -145,7 +145,7 @@ pub struct CatalogueFile {
     pub ufuncs: Vec<UfuncEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UfuncEntry {
     pub pattern: Spanned<String>,
@@ -154,7 +154,7 @@ pub struct UfuncEntry {
 }
 
 /// What Numba's nopython mode can compile.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct JitFile {
     /// Decorators that compile a function already: its loops are not
@@ -178,7 +178,7 @@ pub struct JitFile {
     pub unsupported_constructs: Vec<ConstructEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConstructEntry {
     pub construct: Spanned<String>,
@@ -186,7 +186,7 @@ pub struct ConstructEntry {
 }
 
 /// How `--target auto` decides.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsFile {
     /// Trove classifiers (or their prefixes) in `pyproject.toml` that
@@ -196,7 +196,9 @@ pub struct TargetsFile {
 }
 
 /// The interpreter the analysed code is meant for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
     /// CPython with the GIL.
@@ -215,7 +217,7 @@ impl TargetKind {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockEntry {
     pub pattern: Spanned<String>,
@@ -226,7 +228,9 @@ pub struct LockEntry {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum LockScope {
     /// `threading.Lock`: excludes other threads (and other coroutines).
@@ -236,7 +240,7 @@ pub enum LockScope {
     EventLoop,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MutatorEntry {
     pub name: Spanned<String>,
@@ -247,13 +251,13 @@ pub struct MutatorEntry {
     pub grows: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MethodName {
     pub name: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlainEntry {
     pub pattern: Spanned<String>,
@@ -261,7 +265,7 @@ pub struct PlainEntry {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PureMethod {
     pub name: Spanned<String>,
@@ -271,7 +275,7 @@ pub struct PureMethod {
     pub min_args: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IoKind {
     Network,
@@ -295,7 +299,7 @@ impl IoKind {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IoEntry {
     pub pattern: Spanned<String>,
@@ -313,7 +317,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnsEntry {
     pub pattern: Spanned<String>,
@@ -327,7 +331,7 @@ pub struct ReturnsEntry {
 }
 
 /// An argument (by position or keyword) given as a string literal.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArgumentIs {
     #[serde(default)]
@@ -337,9 +341,7 @@ pub struct ArgumentIs {
     pub equals: String,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContextKind {
     Threads,
@@ -362,7 +364,7 @@ impl ContextKind {
 }
 
 /// Where work is handed to another thread, process, interpreter or loop.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchFile {
     /// Calls that take a callable and run it elsewhere: `threading.Thread(target=f)`.
@@ -398,7 +400,7 @@ pub struct DispatchFile {
     pub wait_calls: Vec<PlainEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallableArg {
     #[serde(default)]
@@ -407,7 +409,7 @@ pub struct CallableArg {
     pub keyword: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchCall {
     pub pattern: Spanned<String>,
@@ -431,7 +433,7 @@ pub struct DispatchCall {
     pub forks: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutorEntry {
     pub pattern: Spanned<String>,
@@ -450,7 +452,7 @@ pub struct ExecutorEntry {
     pub forks: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutorMethod {
     pub name: String,
@@ -459,7 +461,7 @@ pub struct ExecutorMethod {
     pub many: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChunkedMap {
     /// `Type.method`: `multiprocessing.pool.Pool.imap`.
@@ -470,7 +472,7 @@ pub struct ChunkedMap {
     pub default: ChunkDefault,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChunkDefault {
     /// One item per task: every item pays a round trip.
@@ -479,7 +481,7 @@ pub enum ChunkDefault {
     Auto,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadClass {
     pub pattern: Spanned<String>,
@@ -493,7 +495,7 @@ fn run_method() -> String {
     "run".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutorCall {
     /// Method name, matched on any receiver.
@@ -505,7 +507,7 @@ pub struct ExecutorCall {
     pub default: ContextKind,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParallelCall {
     /// The constructor, e.g. `joblib.Parallel`.
@@ -522,9 +524,7 @@ pub struct ParallelCall {
     pub pickles_closures: bool,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -542,9 +542,7 @@ impl Severity {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Recommendation {
     Threads,
@@ -580,7 +578,7 @@ impl Recommendation {
 
 /// One rule's entry. In the default file every field is given; in a user
 /// file any subset overrides the default.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     pub name: Option<Spanned<String>>,
@@ -597,7 +595,7 @@ pub struct RuleFile {
 }
 
 /// A per-target (or per-finding) change to a rule.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideFile {
     pub when: WhenFile,
@@ -610,7 +608,7 @@ pub struct OverrideFile {
 }
 
 /// When an override applies: every condition given must hold.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhenFile {
     /// The interpreter targeted (`--target`).
