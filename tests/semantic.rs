@@ -26,7 +26,10 @@ fn calls(m: &ModuleSummary, qualname: &str) -> Vec<String> {
                 m.functions.iter().map(|f| &f.qualname).collect::<Vec<_>>()
             )
         });
-    f.calls.iter().map(|c| c.target.to_string()).collect()
+    f.calls
+        .iter()
+        .map(|c| m.names.get(c.target).to_string())
+        .collect()
 }
 
 #[test]
@@ -269,7 +272,7 @@ fn main_guard_marks_module_level_calls() {
     let guarded: Vec<(String, bool)> = module
         .calls
         .iter()
-        .map(|c| (c.target.to_string(), c.main_guard))
+        .map(|c| (m.names.get(c.target).to_string(), c.main_guard))
         .collect();
     assert_eq!(
         guarded,

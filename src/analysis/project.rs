@@ -362,6 +362,11 @@ impl<'s> Project<'s> {
         p
     }
 
+    /// A name a call site of function `f` refers to.
+    pub fn call_name(&self, f: FuncId, n: crate::semantic::Name) -> &'s str {
+        self.modules[self.funcs[f].file].names.get(n)
+    }
+
     // ------------------------------------------------------------ resolution
 
     fn class_of(&self, index: &Index<'s>, file: usize, qn: &str) -> Option<(usize, usize)> {
@@ -552,25 +557,25 @@ impl<'s> Project<'s> {
             }
             let s = self.funcs[id].summary;
             for (ci, c) in s.calls.iter().enumerate() {
-                let ((target, effect), created, subclass) =
-                    memo.entry(&*c.target).or_insert_with(|| {
-                        let qn = self.canonical(index, file, &c.target);
-                        let thread_class = thread_classes.get(qn.as_ref()).copied();
-                        let created = self
-                            .rb
-                            .executors
-                            .lookup(&qn)
-                            .map(|&ctx| (ctx, self.rb.forking_executors.lookup(&qn).is_some()))
-                            .or_else(|| {
-                                self.rb
-                                    .dispatch_calls
-                                    .lookup(&qn)
-                                    .filter(|i| i.spawns)
-                                    .map(|i| (i.context, i.forks))
-                            })
-                            .or(thread_class.map(|(_, ctx)| (ctx, false)));
-                        (self.target_of(index, file, qn), created, thread_class)
-                    });
+                let name = self.modules[file].names.get(c.target);
+                let ((target, effect), created, subclass) = memo.entry(name).or_insert_with(|| {
+                    let qn = self.canonical(index, file, name);
+                    let thread_class = thread_classes.get(qn.as_ref()).copied();
+                    let created = self
+                        .rb
+                        .executors
+                        .lookup(&qn)
+                        .map(|&ctx| (ctx, self.rb.forking_executors.lookup(&qn).is_some()))
+                        .or_else(|| {
+                            self.rb
+                                .dispatch_calls
+                                .lookup(&qn)
+                                .filter(|i| i.spawns)
+                                .map(|i| (i.context, i.forks))
+                        })
+                        .or(thread_class.map(|(_, ctx)| (ctx, false)));
+                    (self.target_of(index, file, qn), created, thread_class)
+                });
                 if let Some((context, forks)) = *created {
                     creations.push(Creation {
                         from: id,
@@ -669,15 +674,16 @@ impl<'s> Project<'s> {
         // Thread subclasses: constructing one dispatches its run().
         for (id, ci, run, ctx) in subclass_starts {
             let c = &self.funcs[id].summary.calls[ci];
+            let display = self.call_name(id, c.display);
             let site = DispatchSite {
                 start: c.start,
                 end: c.end,
                 context: ctx,
                 target: Some(self.funcs[run].summary.full.clone()),
-                target_display: format!("{}.run", c.display),
+                target_display: format!("{display}.run"),
                 via: format!(
                     "{} (a {} subclass)",
-                    c.display,
+                    display,
                     if ctx == ContextKind::Processes {
                         "Process"
                     } else {
@@ -1298,7 +1304,7 @@ impl<'s> Project<'s> {
         let site = |f: FuncId, ci: u32| &self.funcs[f].summary.calls[ci as usize];
         let target = |f: FuncId, ci: u32| match &self.call_targets[f][ci as usize] {
             Some(Target::External(q)) => q.to_string(),
-            _ => site(f, ci).target.to_string(),
+            _ => self.call_name(f, site(f, ci).target).to_string(),
         };
         match ev.detail {
             Detail::RangeLoop { what, trip } => format!(
@@ -1314,7 +1320,7 @@ impl<'s> Project<'s> {
             Detail::Io(f, ci) => format!("`{}`", target(f, ci)),
             Detail::Vector(f, ci) => format!("`{}` (releases the GIL)", target(f, ci)),
             Detail::Cpu(f, ci) => format!("`{}` (holds the GIL)", target(f, ci)),
-            Detail::Call(f, ci) => format!("`{}`", site(f, ci).display),
+            Detail::Call(f, ci) => format!("`{}`", self.call_name(f, site(f, ci).display)),
         }
     }
 

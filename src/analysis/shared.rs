@@ -282,7 +282,7 @@ impl SharedState {
                     }
                     let next_inst = match &c.receiver {
                         Receiver::SelfObj => inst,
-                        Receiver::Shared(k) => Some(intern(k)),
+                        Receiver::Shared(k) => Some(intern(p.call_name(f, *k))),
                         Receiver::Other => None,
                     };
                     work.push((g, next_inst, locked || c.locked));

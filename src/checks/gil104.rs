@@ -76,7 +76,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 Some(subject.clone()),
                 &[
                     ("subject", &subject),
-                    ("call", &call.display),
+                    ("call", p.call_name(f, call.display)),
                     ("chain", &chain),
                     ("kind", kind),
                     ("coroutine", &s.qualname),

@@ -28,7 +28,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let site = &p.funcs[m].summary.calls[ci];
-            if *site.display == *s.qualname {
+            let shown = p.call_name(m, site.display);
+            if shown == s.qualname {
                 format!(
                     "in `{}()`, which module-level code calls at line {}",
                     s.qualname, site.start.row
@@ -36,11 +37,11 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             } else {
                 format!(
                     "in `{}()`, which runs at import time through `{}()` (called at module level at line {})",
-                    s.qualname, site.display, site.start.row
+                    s.qualname, shown, site.start.row
                 )
             }
         };
-        let creation = format!("`{}(...)`", call.display);
+        let creation = format!("`{}(...)`", p.call_name(cr.from, call.display));
         out.push(cx.diag(
             "GIL301",
             cr.from,

@@ -110,7 +110,10 @@ fn jit_blocker_uncached(
         match &p.call_targets[f][ci] {
             Some(Target::External(q)) => {
                 if p.rb.jit.calls.lookup(q) != Some(&true) {
-                    found.push((c.start, format!("a call of `{}`", c.display)));
+                    found.push((
+                        c.start,
+                        format!("a call of `{}`", p.call_name(f, c.display)),
+                    ));
                 }
             }
             Some(Target::Func(g)) if *g == f => {}
@@ -123,7 +126,10 @@ fn jit_blocker_uncached(
                 }
             }
             Some(Target::Known) | None => {
-                found.push((c.start, format!("`{}(...)` objects", c.display)));
+                found.push((
+                    c.start,
+                    format!("`{}(...)` objects", p.call_name(f, c.display)),
+                ));
             }
         }
     }

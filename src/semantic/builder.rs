@@ -162,7 +162,8 @@ pub struct Builder<'a> {
     /// The line of the last location asked for (see [`LineIndex::location_near`]).
     line_hint: std::cell::Cell<usize>,
     /// Call sites' names, each stored once per file.
-    interned: HashSet<std::sync::Arc<str>>,
+    names: Names,
+    interned: HashMap<Box<str>, Name>,
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
@@ -291,18 +292,19 @@ impl<'a> Builder<'a> {
             blocks: Vec::new(),
             next_block: 0,
             line_hint: std::cell::Cell::new(0),
-            interned: HashSet::default(),
+            names: Names::default(),
+            interned: HashMap::default(),
         }
     }
 
     /// `s`, shared with every other call site of this file that names it.
-    fn intern(&mut self, s: &str) -> std::sync::Arc<str> {
-        if let Some(a) = self.interned.get(s) {
-            return a.clone();
+    fn intern(&mut self, s: &str) -> Name {
+        if let Some(&n) = self.interned.get(s) {
+            return n;
         }
-        let a: std::sync::Arc<str> = s.into();
-        self.interned.insert(a.clone());
-        a
+        let n = self.names.push(s);
+        self.interned.insert(s.into(), n);
+        n
     }
 
     fn loc(&self, offset: ruff_text_size::TextSize) -> Location {
@@ -381,6 +383,7 @@ impl<'a> Builder<'a> {
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
+            names: self.names,
             functions: self.funcs,
             classes: self.classes,
             exports,

@@ -78,14 +78,40 @@ pub struct LoopFact {
     pub vector: Option<String>,
 }
 
+/// A name stored once in its module's [`Names`]: call sites are the bulk
+/// of a summary, and a module calls the same names over and over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Name(pub u32);
+
+/// A module's distinct call names, packed into one string.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    text: String,
+    /// Where each name ends in `text` (it starts where the last one ends).
+    ends: Vec<u32>,
+}
+
+impl Names {
+    pub fn get(&self, n: Name) -> &str {
+        let i = n.0 as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Add a name (the caller keeps them distinct).
+    pub fn push(&mut self, s: &str) -> Name {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
+        Name(self.ends.len() as u32 - 1)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CallSite {
-    /// The resolved qualified name of the callee. (Call sites are the
-    /// bulk of a summary: each distinct name is stored once per file and
-    /// shared by its call sites.)
-    pub target: std::sync::Arc<str>,
-    /// The callee as written (`self.session.get`), shared the same way.
-    pub display: std::sync::Arc<str>,
+    /// The resolved qualified name of the callee, in the module's `names`.
+    pub target: Name,
+    /// The callee as written (`self.session.get`), in the module's `names`.
+    pub display: Name,
     pub start: Location,
     pub end: Location,
     /// Awaited, or the expression of an `async with` / `async for`.
@@ -115,8 +141,9 @@ pub enum Receiver {
     /// The enclosing method's own `self` (also from a closure).
     SelfObj,
     /// A module global or a captured variable: one object for every
-    /// caller. Holds the place key of the variable.
-    Shared(std::sync::Arc<str>),
+    /// caller. Holds the place key of the variable (in the module's
+    /// `names`).
+    Shared(Name),
 }
 
 #[derive(Debug, Clone)]
@@ -357,6 +384,8 @@ pub struct ClassSummary {
 pub struct ModuleSummary {
     pub module: String,
     pub is_package: bool,
+    /// The names call sites refer to.
+    pub names: Names,
     pub functions: Vec<FunctionSummary>,
     pub classes: Vec<ClassSummary>,
     /// Module-level names bound by import or to a typed object, for
