@@ -14,6 +14,7 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use thin_vec::ThinVec;
 
 mod kernels;
 mod shared;
@@ -356,16 +357,16 @@ impl<'a> Builder<'a> {
             class: None,
             has_arith: false,
             has_unknown: false,
-            calls: Vec::new(),
-            unresolved_calls: Vec::new(),
-            loops: Vec::new(),
-            dispatches: Vec::new(),
+            calls: ThinVec::new(),
+            unresolved_calls: ThinVec::new(),
+            loops: ThinVec::new(),
+            dispatches: ThinVec::new(),
             joins: false,
-            accesses: Vec::new(),
-            fresh_locks: Vec::new(),
-            decorators: Vec::new(),
+            accesses: ThinVec::new(),
+            fresh_locks: ThinVec::new(),
+            decorators: ThinVec::new(),
             is_generator: false,
-            constructs: Vec::new(),
+            constructs: ThinVec::new(),
         });
         self.collect_consts(body);
         self.prepass(body);
@@ -934,16 +935,16 @@ impl<'a> Builder<'a> {
             class: class_full.clone(),
             has_arith: false,
             has_unknown: false,
-            calls: Vec::new(),
-            unresolved_calls: Vec::new(),
-            loops: Vec::new(),
-            dispatches: Vec::new(),
+            calls: ThinVec::new(),
+            unresolved_calls: ThinVec::new(),
+            loops: ThinVec::new(),
+            dispatches: ThinVec::new(),
             joins: false,
-            accesses: Vec::new(),
-            fresh_locks: Vec::new(),
+            accesses: ThinVec::new(),
+            fresh_locks: ThinVec::new(),
             decorators,
             is_generator: false,
-            constructs: Vec::new(),
+            constructs: ThinVec::new(),
         });
         let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
         let saved_loops = std::mem::take(&mut self.loop_stack);

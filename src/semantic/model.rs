@@ -4,6 +4,7 @@
 use crate::rulebook::ContextKind;
 use crate::source::Location;
 use rustc_hash::FxHashMap as HashMap;
+use thin_vec::ThinVec;
 
 /// What a name or expression resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +329,9 @@ pub struct FreshLock {
     pub statement: String,
 }
 
+/// (Its lists are `ThinVec`s, a pointer each, empty without allocating:
+/// most functions leave most of them empty, and a summary is kept for
+/// every function of the project.)
 #[derive(Debug, Clone)]
 pub struct FunctionSummary {
     /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
@@ -348,25 +352,25 @@ pub struct FunctionSummary {
     /// A call outside `except` handlers that advise cannot resolve and
     /// that is not a known-pure method.
     pub has_unknown: bool,
-    pub calls: Vec<CallSite>,
+    pub calls: ThinVec<CallSite>,
     /// First and last line of each call advise could not resolve (and
     /// that is not a known-pure method): what such a line spends its
     /// time on is unknown when reading a profile.
-    pub unresolved_calls: Vec<(u32, u32)>,
-    pub loops: Vec<LoopFact>,
-    pub dispatches: Vec<DispatchSite>,
+    pub unresolved_calls: ThinVec<(u32, u32)>,
+    pub loops: ThinVec<LoopFact>,
+    pub dispatches: ThinVec<DispatchSite>,
     /// Waits for dispatched work (`t.join()`, `f.result()`,
     /// `concurrent.futures.wait`), so what it dispatches ends with it.
     pub joins: bool,
     /// Reads and writes of shared-looking state, in source order.
-    pub accesses: Vec<Access>,
-    pub fresh_locks: Vec<FreshLock>,
+    pub accesses: ThinVec<Access>,
+    pub fresh_locks: ThinVec<FreshLock>,
     /// Decorators, resolved where possible.
-    pub decorators: Vec<String>,
+    pub decorators: ThinVec<String>,
     /// Contains `yield`.
     pub is_generator: bool,
     /// Constructs relevant to JIT compilation, first occurrence of each.
-    pub constructs: Vec<Construct>,
+    pub constructs: ThinVec<Construct>,
 }
 
 #[derive(Debug, Clone)]
