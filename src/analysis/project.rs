@@ -668,10 +668,33 @@ impl<'s> Project<'s> {
                 .and_modify(|e| *e = None)
                 .or_insert(Some(fi));
         }
-        let mut local_funcs: Vec<_> = modules.iter().map(|m| sized(m.functions.len())).collect();
+        let func_start: Vec<FuncId> = modules
+            .iter()
+            .scan(0, |at, m| {
+                let start = *at;
+                *at += m.functions.len();
+                Some(start)
+            })
+            .collect();
+        // Each file's own tables, in parallel.
+        type Locals<'s> = (HashMap<&'s str, FuncId>, HashMap<&'s str, usize>);
+        let (local_funcs, local_classes): (Vec<_>, Vec<_>) = modules
+            .par_iter()
+            .zip(&func_start)
+            .map(|(m, &first)| -> Locals<'s> {
+                let mut funcs = sized(m.functions.len());
+                for (k, f) in m.functions.iter().enumerate() {
+                    funcs.entry(f.full.as_str()).or_insert(first + k);
+                }
+                let mut classes = sized(m.classes.len());
+                for (ci, c) in m.classes.iter().enumerate() {
+                    classes.entry(c.full.as_str()).or_insert(ci);
+                }
+                (funcs, classes)
+            })
+            .unzip();
         let mut global_funcs = sized(n_funcs);
         let mut classes = sized(n_classes);
-        let mut local_classes: Vec<_> = modules.iter().map(|m| sized(m.classes.len())).collect();
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             for f in &m.functions {
@@ -680,14 +703,12 @@ impl<'s> Project<'s> {
                     file: fi,
                     summary: f,
                 });
-                local_funcs[fi].entry(f.full.as_str()).or_insert(id);
                 if unique {
                     global_funcs.entry(f.full.as_str()).or_insert(id);
                 }
             }
-            for (ci, c) in m.classes.iter().enumerate() {
-                local_classes[fi].entry(c.full.as_str()).or_insert(ci);
-                if unique {
+            if unique {
+                for (ci, c) in m.classes.iter().enumerate() {
                     classes.entry(c.full.as_str()).or_insert((fi, ci));
                 }
             }
@@ -697,14 +718,6 @@ impl<'s> Project<'s> {
             .scan(0, |at, m| {
                 let start = *at;
                 *at += m.classes.len();
-                Some(start)
-            })
-            .collect();
-        let func_start = modules
-            .iter()
-            .scan(0, |at, m| {
-                let start = *at;
-                *at += m.functions.len();
                 Some(start)
             })
             .collect();
@@ -1409,14 +1422,22 @@ impl<'s> Project<'s> {
                 work.push((g, d.site.context));
             }
         }
+        // Per function, the contexts already inserted (a bit per kind), so
+        // that a context reached again is not pushed again.
+        let bit = |ctx: ContextKind| 1u64 << (ctx as u32 % 64);
+        let mut inserted = vec![0u64; n];
         while let Some((f, ctx)) = work.pop() {
-            if !self.contexts[f].insert(ctx) {
+            if inserted[f] & bit(ctx) != 0 {
                 continue;
             }
+            inserted[f] |= bit(ctx);
+            self.contexts[f].insert(ctx);
             for t in self.call_targets[f].iter().flatten() {
                 if let Target::Func(g) = t {
                     // An async callee runs on the loop, whoever awaits it.
-                    if self.funcs[*g].summary.is_async && ctx != ContextKind::Async {
+                    if inserted[*g] & bit(ctx) != 0
+                        || self.funcs[*g].summary.is_async && ctx != ContextKind::Async
+                    {
                         continue;
                     }
                     work.push((*g, ctx));
