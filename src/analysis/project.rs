@@ -11,9 +11,9 @@
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -219,22 +219,6 @@ impl<T> Default for PerCall<T> {
     }
 }
 
-impl<T> PerCall<T> {
-    fn with_capacity(funcs: usize, calls: usize) -> Self {
-        let mut start = Vec::with_capacity(funcs + 1);
-        start.push(0);
-        PerCall {
-            items: Vec::with_capacity(calls),
-            start,
-        }
-    }
-
-    /// Close the current function's slice.
-    fn end_func(&mut self) {
-        self.start.push(self.items.len());
-    }
-}
-
 impl<T> std::ops::Index<FuncId> for PerCall<T> {
     type Output = [T];
 
@@ -247,6 +231,14 @@ impl<T> std::ops::Index<FuncId> for PerCall<T> {
 /// names (file, class index), if any.
 type Base<'s> = (Cow<'s, str>, Option<(usize, usize)>);
 
+/// A call constructing a project thread (or process) subclass: (caller,
+/// call index, the subclass's `run`, where it runs).
+type SubclassStart = (FuncId, usize, FuncId, ContextKind);
+
+/// Project subclasses of a library thread or process class, by qualified
+/// name: the method that runs (`run`) and where.
+type ThreadClasses<'s> = HashMap<&'s str, (FuncId, ContextKind)>;
+
 struct Index<'s> {
     /// Per file: full qualname -> function.
     local_funcs: Vec<HashMap<&'s str, FuncId>>,
@@ -255,14 +247,408 @@ struct Index<'s> {
     classes: HashMap<&'s str, (usize, usize)>,
     local_classes: Vec<HashMap<&'s str, usize>>,
     modules: HashMap<&'s str, Option<usize>>,
+    /// Per file, its first function (a file's functions are adjacent).
+    func_start: Vec<FuncId>,
     /// Per file, where its classes start in `bases`.
     class_start: Vec<usize>,
     /// Per class (in file order), per base as written: its canonical name
     /// and the project class it names. Resolved once, for every walk up a
     /// hierarchy.
     bases: Vec<Vec<Base<'s>>>,
-    /// The classes a walk up a hierarchy has visited (reused).
-    seen: RefCell<HashSet<(usize, usize)>>,
+}
+
+/// What a name made canonical was found to be on the way
+/// ([`Resolver::canonical`]), so that resolving it does not look again.
+#[derive(Clone, Copy)]
+enum Found {
+    Func(FuncId),
+    /// Not a function, but this class.
+    Class((usize, usize)),
+    /// Neither a function nor a class.
+    Neither,
+    /// Not looked up (re-exports followed to the bound).
+    Unknown,
+}
+
+/// Buffers reused by [`Project::direct_effects`] from function to function:
+/// per loop, whether I/O, work or an unknown call is in it (or below it);
+/// per call, whether it works per element of an index loop.
+#[derive(Default)]
+struct LoopScratch {
+    io_in: Vec<bool>,
+    work_in: Vec<bool>,
+    unknown_in: Vec<bool>,
+    vector_elementwise: Vec<bool>,
+}
+
+/// Buffers reused by walks up class hierarchies.
+#[derive(Default)]
+struct Walk {
+    /// The classes a walk has visited.
+    seen: HashSet<(usize, usize)>,
+    /// A method's full name, being looked up.
+    name: String,
+}
+
+/// A call resolved: its target with the rulebook's effect for it, the
+/// pool, process or thread it creates (and whether it forks), and the
+/// project thread class it constructs.
+type Resolved<'s> = (
+    (Target<'s>, Option<&'s Effect>),
+    Option<(ContextKind, bool)>,
+    Option<(FuncId, ContextKind)>,
+);
+
+/// Per-thread state of resolving calls, reused from file to file.
+#[derive(Default)]
+struct Scratch<'s> {
+    /// The current file's calls resolved so far, by their callee's index
+    /// in the file's `names` (each distinct name is stored once).
+    memo: HashMap<usize, Resolved<'s>>,
+    walk: Walk,
+}
+
+/// One file's share of the call tables, to fill in (see
+/// [`Project::resolve_calls`]).
+struct FileCalls<'t, 's> {
+    file: usize,
+    targets: &'t mut [Option<Target<'s>>],
+    effects: &'t mut [Option<&'s Effect>],
+}
+
+/// Name resolution across the project: what it needs and nothing else, so
+/// that files resolve in parallel.
+struct Resolver<'a, 's> {
+    rb: &'s Rulebook,
+    modules: &'a [&'s ModuleSummary],
+    index: &'a Index<'s>,
+}
+
+impl<'s> Resolver<'_, 's> {
+    fn class_of(&self, file: usize, qn: &str) -> Option<(usize, usize)> {
+        if let Some(&ci) = self.index.local_classes[file].get(qn) {
+            return Some((file, ci));
+        }
+        self.index.classes.get(qn).copied()
+    }
+
+    fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
+        self.index.local_funcs[file]
+            .get(qn)
+            .or_else(|| self.index.global_funcs.get(qn))
+            .copied()
+    }
+
+    /// Every class's bases: canonical names and the project classes they
+    /// name, in file order.
+    #[inline(never)]
+    fn class_bases(&self) -> Vec<Vec<Base<'s>>> {
+        let per_file: Vec<Vec<Vec<Base<'s>>>> = (0..self.modules.len())
+            .into_par_iter()
+            .map(|fi| self.file_bases(fi))
+            .collect();
+        per_file.into_iter().flatten().collect()
+    }
+
+    /// The bases of one file's classes.
+    #[inline(never)]
+    fn file_bases(&self, file: usize) -> Vec<Vec<Base<'s>>> {
+        self.modules[file]
+            .classes
+            .iter()
+            .map(|c| {
+                c.bases
+                    .iter()
+                    .map(|b| {
+                        let (base, found) = self.canonical(file, b);
+                        let class = match found {
+                            Found::Class(c) => Some(c),
+                            Found::Neither => None,
+                            Found::Func(_) | Found::Unknown => self.class_of(file, &base),
+                        };
+                        (base, class)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The resolved bases of a project class.
+    fn bases_of(&self, (file, ci): (usize, usize)) -> &[Base<'s>] {
+        &self.index.bases[self.index.class_start[file] + ci]
+    }
+
+    /// Find `method` on a project class or its project bases.
+    fn method_of(&self, class: (usize, usize), method: &str, walk: &mut Walk) -> Option<FuncId> {
+        walk.seen.clear();
+        self.method_in(class, method, 0, walk)
+    }
+
+    /// Depth first through the bases, each class once: a hierarchy that
+    /// names a class twice (or itself, as broken code can) stays linear.
+    fn method_in(
+        &self,
+        class: (usize, usize),
+        method: &str,
+        depth: u32,
+        walk: &mut Walk,
+    ) -> Option<FuncId> {
+        if depth > 16 || !walk.seen.insert(class) {
+            return None;
+        }
+        let (file, ci) = class;
+        let c = &self.modules[file].classes[ci];
+        if c.methods.iter().any(|m| m == method) {
+            let name = &mut walk.name;
+            name.clear();
+            name.push_str(&c.full);
+            name.push('.');
+            name.push_str(method);
+            return self.func_of(file, name);
+        }
+        for (_, base) in self.bases_of(class) {
+            if let Some(bc) = *base {
+                if let Some(f) = self.method_in(bc, method, depth + 1, walk) {
+                    return Some(f);
+                }
+            }
+        }
+        None
+    }
+
+    /// Follow re-exports and typed module globals across the project's
+    /// modules: `pkg.fetch` (from `pkg/__init__.py: from .net import fetch`)
+    /// becomes `pkg.net.fetch`; `db.conn.execute` (with `conn =
+    /// sqlite3.connect()` in db.py) becomes `sqlite3.Connection.execute`.
+    /// Also says what the name was found to be.
+    fn canonical(&self, file: usize, qn: &'s str) -> (Cow<'s, str>, Found) {
+        let mut qn = Cow::Borrowed(qn);
+        for _ in 0..8 {
+            if let Some(f) = self.func_of(file, &qn) {
+                return (qn, Found::Func(f));
+            }
+            if let Some(c) = self.class_of(file, &qn) {
+                return (qn, Found::Class(c));
+            }
+            let mut changed = false;
+            let mut end = qn.len();
+            while let Some(dot) = last_dot(&qn[..end]) {
+                let (module, rest) = (&qn[..dot], &qn[dot + 1..]);
+                if let Some(Some(mf)) = self.index.modules.get(module) {
+                    let (name, tail) = match rest.find('.') {
+                        Some(i) => (&rest[..i], &rest[i..]),
+                        None => (rest, ""),
+                    };
+                    match self.modules[*mf].exports.get(name) {
+                        Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
+                            qn = Cow::Owned(format!("{q}{tail}"));
+                            changed = true;
+                        }
+                        Some(Binding::Instance(t)) => {
+                            qn = Cow::Owned(format!("{t}{tail}"));
+                            changed = true;
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                end = dot;
+            }
+            if !changed {
+                return (qn, Found::Neither);
+            }
+        }
+        (qn, Found::Unknown)
+    }
+
+    fn resolve_target(&self, file: usize, qn: &'s str, walk: &mut Walk) -> Target<'s> {
+        let (qn, found) = self.canonical(file, qn);
+        self.target_of(file, qn, found, walk).0
+    }
+
+    /// Where a call of a name already made canonical goes, with the
+    /// rulebook's effect for an external target.
+    fn target_of(
+        &self,
+        file: usize,
+        qn: Cow<'s, str>,
+        found: Found,
+        walk: &mut Walk,
+    ) -> (Target<'s>, Option<&'s Effect>) {
+        // What the catalogue says of this exact name outweighs the body
+        // advise can see (the standard library analysing itself).
+        if let Some(effect) = self.rb.effect(&qn) {
+            return (Target::External(qn), Some(effect));
+        }
+        let (func, class) = match found {
+            Found::Func(f) => (Some(f), None),
+            Found::Class(c) => (None, Some(c)),
+            Found::Neither => (None, None),
+            Found::Unknown => match self.func_of(file, &qn) {
+                Some(f) => (Some(f), None),
+                None => (None, self.class_of(file, &qn)),
+            },
+        };
+        if let Some(f) = func {
+            return (Target::Func(f), None);
+        }
+        if let Some(c) = class {
+            // Constructing a project class runs its __init__.
+            return match self.method_of(c, "__init__", walk) {
+                Some(f) => (Target::Func(f), None),
+                None => (Target::Known, None),
+            };
+        }
+        if let Some(dot) = last_dot(&qn) {
+            if let Some(c) = self.class_of(file, &qn[..dot]) {
+                if let Some(f) = self.method_of(c, &qn[dot + 1..], walk) {
+                    return (Target::Func(f), None);
+                }
+            }
+        }
+        // The rulebook has nothing for this name (looked up above).
+        (Target::External(qn), None)
+    }
+
+    /// Resolve one callee name of a file, and say whether the call creates
+    /// a pool, a process or a thread.
+    fn resolve_call(
+        &self,
+        file: usize,
+        target: &'s str,
+        thread_classes: &ThreadClasses<'s>,
+        walk: &mut Walk,
+    ) -> Resolved<'s> {
+        let (qn, found) = self.canonical(file, target);
+        let thread_class = thread_classes.get(qn.as_ref()).copied();
+        let created = self
+            .rb
+            .executors
+            .lookup(&qn)
+            .map(|&ctx| (ctx, self.rb.forking_executors.lookup(&qn).is_some()))
+            .or_else(|| {
+                self.rb
+                    .dispatch_calls
+                    .lookup(&qn)
+                    .filter(|i| i.spawns)
+                    .map(|i| (i.context, i.forks))
+            })
+            .or(thread_class.map(|(_, ctx)| (ctx, false)));
+        (self.target_of(file, qn, found, walk), created, thread_class)
+    }
+
+    /// Resolve every call of one file. A module calls the same names over
+    /// and over (`self.assertEqual`): each is resolved once.
+    /// Fills the file's share of the call tables; returns the calls that
+    /// create pools, processes and threads, and those constructing thread
+    /// subclasses.
+    #[inline(never)]
+    fn resolve_file(
+        &self,
+        out: FileCalls<'_, 's>,
+        thread_classes: &ThreadClasses<'s>,
+        scratch: &mut Scratch<'s>,
+    ) -> (Vec<Creation>, Vec<SubclassStart>) {
+        let Scratch { memo, walk } = scratch;
+        memo.clear();
+        let file = out.file;
+        let first = self.index.func_start[file];
+        let mut creations = Vec::new();
+        let mut subclass_starts = Vec::new();
+        let mut slots = out.targets.iter_mut().zip(out.effects.iter_mut());
+        for (k, s) in self.modules[file].functions.iter().enumerate() {
+            let id = first + k;
+            for ((ci, c), (t, e)) in s.calls.iter().enumerate().zip(&mut slots) {
+                // Names are distinct within a file's table: its index is
+                // the name.
+                let name = c.target;
+                let ((target, effect), created, subclass) =
+                    memo.entry(name.0 as usize).or_insert_with(|| {
+                        let qn = self.modules[file].names.get(name);
+                        self.resolve_call(file, qn, thread_classes, walk)
+                    });
+                if let Some((context, forks)) = *created {
+                    creations.push(Creation {
+                        from: id,
+                        call: ci,
+                        context,
+                        forks,
+                    });
+                }
+                if let Some((run, ctx)) = *subclass {
+                    subclass_starts.push((id, ci, run, ctx));
+                }
+                *t = Some(target.clone());
+                *e = *effect;
+            }
+        }
+        (creations, subclass_starts)
+    }
+
+    /// Project classes deriving from a library thread or process class,
+    /// by qualified name, with the method that runs (`run`) and where.
+    #[inline(never)]
+    fn thread_classes(&self) -> ThreadClasses<'s> {
+        let per_file: Vec<Vec<(&'s str, (FuncId, ContextKind))>> = (0..self.modules.len())
+            .into_par_iter()
+            .map_init(Walk::default, |walk, fi| self.file_thread_classes(fi, walk))
+            .collect();
+        // Inserted in file order: of two classes of one name, the later wins.
+        let mut thread_classes = HashMap::default();
+        thread_classes.extend(per_file.into_iter().flatten());
+        thread_classes
+    }
+
+    /// One file's thread (and process) subclasses.
+    #[inline(never)]
+    fn file_thread_classes(
+        &self,
+        file: usize,
+        walk: &mut Walk,
+    ) -> Vec<(&'s str, (FuncId, ContextKind))> {
+        let mut out = Vec::new();
+        for (ci, c) in self.modules[file].classes.iter().enumerate() {
+            if let Some(info) = self.thread_base((file, ci), walk) {
+                if let Some(run) = self.method_of((file, ci), &info.method, walk) {
+                    out.push((c.full.as_str(), (run, info.context)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Is a project class a thread (or process) subclass? Returns the
+    /// rulebook's entry for the library base it derives from.
+    fn thread_base(
+        &self,
+        class: (usize, usize),
+        walk: &mut Walk,
+    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
+        walk.seen.clear();
+        self.thread_base_in(class, 0, &mut walk.seen)
+    }
+
+    fn thread_base_in(
+        &self,
+        class: (usize, usize),
+        depth: u32,
+        seen: &mut HashSet<(usize, usize)>,
+    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
+        if depth > 16 || !seen.insert(class) {
+            return None;
+        }
+        for (base, bc) in self.bases_of(class) {
+            if let Some(info) = self.rb.thread_classes.lookup(base) {
+                return Some(info);
+            }
+            if let Some(bc) = *bc {
+                if let Some(info) = self.thread_base_in(bc, depth + 1, seen) {
+                    return Some(info);
+                }
+            }
+        }
+        None
+    }
 }
 
 impl<'s> Project<'s> {
@@ -285,10 +671,33 @@ impl<'s> Project<'s> {
                 .and_modify(|e| *e = None)
                 .or_insert(Some(fi));
         }
-        let mut local_funcs: Vec<_> = modules.iter().map(|m| sized(m.functions.len())).collect();
+        let func_start: Vec<FuncId> = modules
+            .iter()
+            .scan(0, |at, m| {
+                let start = *at;
+                *at += m.functions.len();
+                Some(start)
+            })
+            .collect();
+        // Each file's own tables, in parallel.
+        type Locals<'s> = (HashMap<&'s str, FuncId>, HashMap<&'s str, usize>);
+        let (local_funcs, local_classes): (Vec<_>, Vec<_>) = modules
+            .par_iter()
+            .zip(&func_start)
+            .map(|(m, &first)| -> Locals<'s> {
+                let mut funcs = sized(m.functions.len());
+                for (k, f) in m.functions.iter().enumerate() {
+                    funcs.entry(f.full.as_str()).or_insert(first + k);
+                }
+                let mut classes = sized(m.classes.len());
+                for (ci, c) in m.classes.iter().enumerate() {
+                    classes.entry(c.full.as_str()).or_insert(ci);
+                }
+                (funcs, classes)
+            })
+            .unzip();
         let mut global_funcs = sized(n_funcs);
         let mut classes = sized(n_classes);
-        let mut local_classes: Vec<_> = modules.iter().map(|m| sized(m.classes.len())).collect();
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             for f in &m.functions {
@@ -297,14 +706,12 @@ impl<'s> Project<'s> {
                     file: fi,
                     summary: f,
                 });
-                local_funcs[fi].entry(f.full.as_str()).or_insert(id);
                 if unique {
                     global_funcs.entry(f.full.as_str()).or_insert(id);
                 }
             }
-            for (ci, c) in m.classes.iter().enumerate() {
-                local_classes[fi].entry(c.full.as_str()).or_insert(ci);
-                if unique {
+            if unique {
+                for (ci, c) in m.classes.iter().enumerate() {
                     classes.entry(c.full.as_str()).or_insert((fi, ci));
                 }
             }
@@ -323,9 +730,9 @@ impl<'s> Project<'s> {
             classes,
             local_classes,
             modules: module_map,
+            func_start,
             class_start,
-            bases: Vec::with_capacity(n_classes),
-            seen: RefCell::default(),
+            bases: Vec::new(),
         };
         let n = funcs.len();
         let mut p = Project {
@@ -349,8 +756,8 @@ impl<'s> Project<'s> {
             import_time: vec![None; n],
             iter_calls: HashMap::default(),
         };
-        index.bases = p.class_bases(&index);
-        let thread_classes = p.thread_classes(&index);
+        index.bases = p.resolver(&index).class_bases();
+        let thread_classes = p.resolver(&index).thread_classes();
         let subclass_starts = p.resolve_calls(&index, &thread_classes);
         p.resolve_dispatches(&index, subclass_starts);
         p.resolve_iter_calls(&index);
@@ -369,292 +776,76 @@ impl<'s> Project<'s> {
 
     // ------------------------------------------------------------ resolution
 
-    fn class_of(&self, index: &Index<'s>, file: usize, qn: &str) -> Option<(usize, usize)> {
-        if let Some(&ci) = index.local_classes[file].get(qn) {
-            return Some((file, ci));
+    fn resolver<'a>(&'a self, index: &'a Index<'s>) -> Resolver<'a, 's> {
+        Resolver {
+            rb: self.rb,
+            modules: &self.modules,
+            index,
         }
-        index.classes.get(qn).copied()
-    }
-
-    fn func_of(&self, index: &Index<'s>, file: usize, qn: &str) -> Option<FuncId> {
-        index.local_funcs[file]
-            .get(qn)
-            .or_else(|| index.global_funcs.get(qn))
-            .copied()
-    }
-
-    /// Every class's bases: canonical names and the project classes they
-    /// name, in file order.
-    fn class_bases(&self, index: &Index<'s>) -> Vec<Vec<Base<'s>>> {
-        let mut out = Vec::with_capacity(index.bases.capacity());
-        for (fi, m) in self.modules.iter().enumerate() {
-            for c in &m.classes {
-                out.push(
-                    c.bases
-                        .iter()
-                        .map(|b| {
-                            let base = self.canonical(index, fi, b);
-                            let class = self.class_of(index, fi, &base);
-                            (base, class)
-                        })
-                        .collect(),
-                );
-            }
-        }
-        out
-    }
-
-    /// The resolved bases of a project class.
-    fn bases_of<'i>(&self, index: &'i Index<'s>, (file, ci): (usize, usize)) -> &'i [Base<'s>] {
-        &index.bases[index.class_start[file] + ci]
-    }
-
-    /// Find `method` on a project class or its project bases.
-    fn method_of(&self, index: &Index<'s>, class: (usize, usize), method: &str) -> Option<FuncId> {
-        let mut seen = index.seen.borrow_mut();
-        seen.clear();
-        self.method_in(index, class, method, 0, &mut seen)
-    }
-
-    /// Depth first through the bases, each class once: a hierarchy that
-    /// names a class twice (or itself, as broken code can) stays linear.
-    fn method_in(
-        &self,
-        index: &Index<'s>,
-        class: (usize, usize),
-        method: &str,
-        depth: u32,
-        seen: &mut HashSet<(usize, usize)>,
-    ) -> Option<FuncId> {
-        if depth > 16 || !seen.insert(class) {
-            return None;
-        }
-        let (file, ci) = class;
-        let c = &self.modules[file].classes[ci];
-        if c.methods.iter().any(|m| m == method) {
-            return self.func_of(index, file, &format!("{}.{}", c.full, method));
-        }
-        for (_, base) in self.bases_of(index, class) {
-            if let Some(bc) = *base {
-                if let Some(f) = self.method_in(index, bc, method, depth + 1, seen) {
-                    return Some(f);
-                }
-            }
-        }
-        None
-    }
-
-    /// Follow re-exports and typed module globals across the project's
-    /// modules: `pkg.fetch` (from `pkg/__init__.py: from .net import fetch`)
-    /// becomes `pkg.net.fetch`; `db.conn.execute` (with `conn =
-    /// sqlite3.connect()` in db.py) becomes `sqlite3.Connection.execute`.
-    fn canonical(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Cow<'s, str> {
-        let mut qn = Cow::Borrowed(qn);
-        for _ in 0..8 {
-            if self.func_of(index, file, &qn).is_some() || self.class_of(index, file, &qn).is_some()
-            {
-                return qn;
-            }
-            let mut changed = false;
-            let mut end = qn.len();
-            while let Some(dot) = last_dot(&qn[..end]) {
-                let (module, rest) = (&qn[..dot], &qn[dot + 1..]);
-                if let Some(Some(mf)) = index.modules.get(module) {
-                    let (name, tail) = match rest.find('.') {
-                        Some(i) => (&rest[..i], &rest[i..]),
-                        None => (rest, ""),
-                    };
-                    match self.modules[*mf].exports.get(name) {
-                        Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
-                            qn = Cow::Owned(format!("{q}{tail}"));
-                            changed = true;
-                        }
-                        Some(Binding::Instance(t)) => {
-                            qn = Cow::Owned(format!("{t}{tail}"));
-                            changed = true;
-                        }
-                        _ => {}
-                    }
-                    break;
-                }
-                end = dot;
-            }
-            if !changed {
-                break;
-            }
-        }
-        qn
-    }
-
-    fn resolve_target(&self, index: &Index<'s>, file: usize, qn: &'s str) -> Target<'s> {
-        let qn = self.canonical(index, file, qn);
-        self.target_of(index, file, qn).0
-    }
-
-    /// Where a call of a name already made canonical goes, with the
-    /// rulebook's effect for an external target.
-    fn target_of(
-        &self,
-        index: &Index<'s>,
-        file: usize,
-        qn: Cow<'s, str>,
-    ) -> (Target<'s>, Option<&'s Effect>) {
-        // What the catalogue says of this exact name outweighs the body
-        // advise can see (the standard library analysing itself).
-        let rb: &'s Rulebook = self.rb;
-        if let Some(effect) = rb.effect(&qn) {
-            return (Target::External(qn), Some(effect));
-        }
-        if let Some(f) = self.func_of(index, file, &qn) {
-            return (Target::Func(f), None);
-        }
-        if let Some(c) = self.class_of(index, file, &qn) {
-            // Constructing a project class runs its __init__.
-            return match self.method_of(index, c, "__init__") {
-                Some(f) => (Target::Func(f), None),
-                None => (Target::Known, None),
-            };
-        }
-        if let Some(dot) = last_dot(&qn) {
-            if let Some(c) = self.class_of(index, file, &qn[..dot]) {
-                if let Some(f) = self.method_of(index, c, &qn[dot + 1..]) {
-                    return (Target::Func(f), None);
-                }
-            }
-        }
-        // The rulebook has nothing for this name (looked up above).
-        (Target::External(qn), None)
     }
 
     /// Resolve every call, and find among them the calls that create
     /// pools, processes and threads (`thread_classes`: project subclasses
     /// of `Thread` or `Process`, by qualified name, with their `run()`).
+    /// Files resolve in parallel; their results are joined in file order.
+    #[inline(never)]
     fn resolve_calls(
         &mut self,
         index: &Index<'s>,
-        thread_classes: &HashMap<String, (FuncId, ContextKind)>,
-    ) -> Vec<(FuncId, usize, FuncId, ContextKind)> {
-        // A module calls the same names over and over (`self.assertEqual`):
-        // each is resolved once per file. A file's functions are adjacent.
-        type Resolved<'s> = (
-            (Target<'s>, Option<&'s Effect>),
-            Option<(ContextKind, bool)>,
-            Option<(FuncId, ContextKind)>,
-        );
-        let mut memo: HashMap<&'s str, Resolved<'s>> = HashMap::default();
-        let mut memo_file = usize::MAX;
+        thread_classes: &ThreadClasses<'s>,
+    ) -> Vec<SubclassStart> {
+        let mut start = Vec::with_capacity(self.funcs.len() + 1);
+        let mut at = 0;
+        start.push(at);
+        for f in &self.funcs {
+            at += f.summary.calls.len();
+            start.push(at);
+        }
+        let mut targets: Vec<Option<Target<'s>>> = vec![None; at];
+        let mut effects: Vec<Option<&'s Effect>> = vec![None; at];
+        // Each file fills its own share, in place.
+        let mut shares = Vec::with_capacity(self.modules.len());
+        let (mut t_rest, mut e_rest) = (&mut targets[..], &mut effects[..]);
+        for (file, m) in self.modules.iter().enumerate() {
+            let len = m.functions.iter().map(|f| f.calls.len()).sum();
+            let (t, tr) = std::mem::take(&mut t_rest).split_at_mut(len);
+            let (e, er) = std::mem::take(&mut e_rest).split_at_mut(len);
+            (t_rest, e_rest) = (tr, er);
+            shares.push(FileCalls {
+                file,
+                targets: t,
+                effects: e,
+            });
+        }
+        let r = self.resolver(index);
+        let found: Vec<(Vec<Creation>, Vec<SubclassStart>)> = shares
+            .into_par_iter()
+            .map_init(Scratch::default, |scratch, share| {
+                r.resolve_file(share, thread_classes, scratch)
+            })
+            .collect();
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        let n = self.funcs.len();
-        let calls = self.funcs.iter().map(|f| f.summary.calls.len()).sum();
-        let mut targets = PerCall::with_capacity(n, calls);
-        let mut effects = PerCall::with_capacity(n, calls);
-        for id in 0..n {
-            let file = self.funcs[id].file;
-            if file != memo_file {
-                memo.clear();
-                memo_file = file;
-            }
-            let s = self.funcs[id].summary;
-            for (ci, c) in s.calls.iter().enumerate() {
-                let name = self.modules[file].names.get(c.target);
-                let ((target, effect), created, subclass) = memo.entry(name).or_insert_with(|| {
-                    let qn = self.canonical(index, file, name);
-                    let thread_class = thread_classes.get(qn.as_ref()).copied();
-                    let created = self
-                        .rb
-                        .executors
-                        .lookup(&qn)
-                        .map(|&ctx| (ctx, self.rb.forking_executors.lookup(&qn).is_some()))
-                        .or_else(|| {
-                            self.rb
-                                .dispatch_calls
-                                .lookup(&qn)
-                                .filter(|i| i.spawns)
-                                .map(|i| (i.context, i.forks))
-                        })
-                        .or(thread_class.map(|(_, ctx)| (ctx, false)));
-                    (self.target_of(index, file, qn), created, thread_class)
-                });
-                if let Some((context, forks)) = *created {
-                    creations.push(Creation {
-                        from: id,
-                        call: ci,
-                        context,
-                        forks,
-                    });
-                }
-                if let Some((run, ctx)) = *subclass {
-                    subclass_starts.push((id, ci, run, ctx));
-                }
-                targets.items.push(Some(target.clone()));
-                effects.items.push(*effect);
-            }
-            targets.end_func();
-            effects.end_func();
+        for (c, s) in found {
+            creations.extend(c);
+            subclass_starts.extend(s);
         }
-        self.call_targets = targets;
-        self.call_effects = effects;
+        self.call_targets = PerCall {
+            items: targets,
+            start: start.clone(),
+        };
+        self.call_effects = PerCall {
+            items: effects,
+            start,
+        };
         self.creations = creations;
         subclass_starts
     }
 
-    /// Project classes deriving from a library thread or process class,
-    /// by qualified name: the method that runs (`run`) and where.
-    fn thread_classes(&self, index: &Index<'s>) -> HashMap<String, (FuncId, ContextKind)> {
-        let mut thread_classes = HashMap::default();
-        for (fi, m) in self.modules.iter().enumerate() {
-            for (ci, c) in m.classes.iter().enumerate() {
-                if let Some(info) = self.thread_base(index, (fi, ci)) {
-                    if let Some(run) = self.method_of(index, (fi, ci), &info.method) {
-                        thread_classes.insert(c.full.clone(), (run, info.context));
-                    }
-                }
-            }
-        }
-        thread_classes
-    }
-
-    /// Is a project class a thread (or process) subclass? Returns the
-    /// rulebook's entry for the library base it derives from.
-    fn thread_base(
-        &self,
-        index: &Index<'s>,
-        class: (usize, usize),
-    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
-        let mut seen = index.seen.borrow_mut();
-        seen.clear();
-        self.thread_base_in(index, class, 0, &mut seen)
-    }
-
-    fn thread_base_in(
-        &self,
-        index: &Index<'s>,
-        class: (usize, usize),
-        depth: u32,
-        seen: &mut HashSet<(usize, usize)>,
-    ) -> Option<&'s crate::rulebook::ThreadClassInfo> {
-        if depth > 16 || !seen.insert(class) {
-            return None;
-        }
-        for (base, bc) in self.bases_of(index, class) {
-            if let Some(info) = self.rb.thread_classes.lookup(base) {
-                return Some(info);
-            }
-            if let Some(bc) = *bc {
-                if let Some(info) = self.thread_base_in(index, bc, depth + 1, seen) {
-                    return Some(info);
-                }
-            }
-        }
-        None
-    }
-
-    fn resolve_dispatches(
-        &mut self,
-        index: &Index<'s>,
-        subclass_starts: Vec<(FuncId, usize, FuncId, ContextKind)>,
-    ) {
+    #[inline(never)]
+    fn resolve_dispatches(&mut self, index: &Index<'s>, subclass_starts: Vec<SubclassStart>) {
+        let r = self.resolver(index);
+        let mut walk = Walk::default();
         let mut out = Vec::new();
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
@@ -663,7 +854,7 @@ impl<'s> Project<'s> {
                 let target = site
                     .target
                     .as_deref()
-                    .map(|q| self.resolve_target(index, file, q));
+                    .map(|q| r.resolve_target(file, q, &mut walk));
                 out.push(Dispatch {
                     from: id,
                     site: site.clone(),
@@ -721,7 +912,10 @@ impl<'s> Project<'s> {
     }
 
     /// Resolve the project functions called for an iterable.
+    #[inline(never)]
     fn resolve_iter_calls(&mut self, index: &Index<'s>) {
+        let r = self.resolver(index);
+        let mut walk = Walk::default();
         let mut out = HashMap::default();
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
@@ -733,7 +927,7 @@ impl<'s> Project<'s> {
                 .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
             for items in loops.chain(maps) {
                 if let crate::semantic::Items::Call(q) = items {
-                    if let Target::Func(g) = self.resolve_target(index, file, q) {
+                    if let Target::Func(g) = r.resolve_target(file, q, &mut walk) {
                         out.insert((file, q.clone()), g);
                     }
                 }
@@ -744,6 +938,7 @@ impl<'s> Project<'s> {
 
     /// Functions run at import time: reached by calls made at module
     /// level outside `if __name__ == "__main__":`.
+    #[inline(never)]
     fn find_import_time(&mut self) {
         let mut work = Vec::new();
         for f in 0..self.funcs.len() {
@@ -781,20 +976,25 @@ impl<'s> Project<'s> {
     // ------------------------------------------------------------ effects
 
     /// Strongly connected components, callees first (iterative Tarjan).
-    fn sccs(&self) -> Vec<Vec<FuncId>> {
+    #[inline(never)]
+    /// Returned flat: the functions, component after component, and where
+    /// each component ends.
+    fn sccs(&self) -> (Vec<FuncId>, Vec<usize>) {
         let n = self.funcs.len();
         let mut index = vec![usize::MAX; n];
         let mut low = vec![0usize; n];
         let mut on_stack = vec![false; n];
         let mut stack = Vec::new();
-        let mut out = Vec::new();
+        let mut order = Vec::with_capacity(n);
+        let mut ends = Vec::new();
         let mut counter = 0;
+        // Per function on the walk: the next call site to follow.
+        let mut work: Vec<(FuncId, usize)> = Vec::new();
         for root in 0..n {
             if index[root] != usize::MAX {
                 continue;
             }
-            // Per function on the walk: the next call site to follow.
-            let mut work: Vec<(FuncId, usize)> = vec![(root, 0)];
+            work.push((root, 0));
             index[root] = counter;
             low[root] = counter;
             counter += 1;
@@ -827,43 +1027,49 @@ impl<'s> Project<'s> {
                         low[u] = low[u].min(low[v]);
                     }
                     if low[v] == index[v] {
-                        let mut comp = Vec::new();
                         while let Some(w) = stack.pop() {
                             on_stack[w] = false;
-                            comp.push(w);
+                            order.push(w);
                             if w == v {
                                 break;
                             }
                         }
-                        out.push(comp);
+                        ends.push(order.len());
                     }
                 }
             }
         }
-        out
+        (order, ends)
     }
 
+    #[inline(never)]
     fn propagate_effects(&mut self) {
-        let sccs = self.sccs();
-        for comp in &sccs {
+        let (order, ends) = self.sccs();
+        let mut scratch = LoopScratch::default();
+        let mut from = 0;
+        for end in ends {
+            let comp = &order[from..end];
+            from = end;
             // Hot recursion is a function calling itself arithmetically:
             // `fib(n - 1) + fib(n - 2)`, `sort(a[:mid])`. Other cycles in
             // a large call graph (a constructor reaching itself through a
             // helper) are reachability, not work.
-            let recursive = comp.len() > 1 || self.self_calls(comp[0]);
+            let mut recursive = comp.len() > 1;
             for &f in comp {
-                self.recursive[f] = self.arith_self_call(f);
+                let (calls_itself, arith) = self.self_calls(f);
+                recursive |= calls_itself;
+                self.recursive[f] = arith;
             }
-            let rounds = if recursive {
-                self.rb.settings.max_propagation_rounds
-            } else {
-                1
-            };
-            for _ in 0..rounds {
+            if !recursive {
+                let f = comp[0];
+                self.effects[f] = self.direct_effects(f, &mut scratch);
+                continue;
+            }
+            for _ in 0..self.rb.settings.max_propagation_rounds {
                 let mut changed = false;
                 for &f in comp {
                     let before = self.effects[f].filled();
-                    let e = self.direct_effects(f);
+                    let e = self.direct_effects(f, &mut scratch);
                     self.effects[f] = e;
                     changed |= self.effects[f].filled() != before;
                 }
@@ -874,16 +1080,19 @@ impl<'s> Project<'s> {
         }
     }
 
-    fn self_calls(&self, f: FuncId) -> bool {
-        self.call_targets[f].contains(&Some(Target::Func(f)))
-    }
-
-    fn arith_self_call(&self, f: FuncId) -> bool {
+    /// Does `f` call itself, and does it do so with arithmetic?
+    fn self_calls(&self, f: FuncId) -> (bool, bool) {
         let s = self.funcs[f].summary;
-        s.calls
-            .iter()
-            .zip(&self.call_targets[f])
-            .any(|(c, t)| c.arith && *t == Some(Target::Func(f)))
+        let mut calls_itself = false;
+        for (c, t) in s.calls.iter().zip(&self.call_targets[f]) {
+            if *t == Some(Target::Func(f)) {
+                if c.arith {
+                    return (true, true);
+                }
+                calls_itself = true;
+            }
+        }
+        (calls_itself, false)
     }
 
     /// The rulebook's effect of an external callee (`None` for any other).
@@ -892,162 +1101,179 @@ impl<'s> Project<'s> {
     }
 
     /// The effects of one function given its callees' current effects.
-    fn direct_effects(&mut self, f: FuncId) -> Effects {
+    #[inline(never)]
+    fn direct_effects(&mut self, f: FuncId, scratch: &mut LoopScratch) -> Effects {
         let s = self.funcs[f].summary;
+        let targets = &self.call_targets[f];
+        let call_effects = &self.call_effects[f];
         let heavy_trip = self.rb.settings.heavy_trip_count;
         let nl = s.loops.len();
-        // Per loop: I/O (or awaits) in its body; work in it or below it.
-        let mut io_in = vec![false; nl];
-        let mut work_in = vec![false; nl];
-        let mut unknown_in = vec![false; nl];
-        let mut vector_elementwise = vec![false; s.calls.len()];
-        // A loop and the loops around it, innermost first.
-        let ancestors = |l: u32| {
-            std::iter::successors(Some(l), |&c| s.loops[c as usize].parent).map(|c| c as usize)
-        };
-        for (l, fact) in s.loops.iter().enumerate() {
-            if fact.has_work {
-                for a in ancestors(l as u32) {
-                    work_in[a] = true;
-                }
-            }
-            if fact.has_await || fact.iter == IterKind::Io {
-                for a in ancestors(l as u32) {
-                    io_in[a] = true;
-                }
-            }
-            if fact.has_unknown {
-                for a in ancestors(l as u32) {
-                    unknown_in[a] = true;
-                }
-            }
-        }
-        for (ci, c) in s.calls.iter().enumerate() {
-            let Some(l) = c.in_loop else { continue };
-            let chain = ancestors(l);
-            let per_element = chain.clone().any(|a| {
-                matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
-                    && s.loops[a].trip.is_none_or(|t| t >= 64)
-            });
-            let mut is_unknown = false;
-            let (is_io, is_work) = match &self.call_targets[f][ci] {
-                Some(Target::Func(g)) => {
-                    let e = &self.effects[*g];
-                    let callee_async = self.funcs[*g].summary.is_async;
-                    if callee_async && !c.awaited {
-                        (false, false)
-                    } else {
-                        (
-                            e.io_slow.is_some() || e.io_disk.is_some() || e.io_wait.is_some(),
-                            e.cpu_weak.is_some() || e.cpu_strong.is_some(),
-                        )
-                    }
-                }
-                Some(Target::External(_)) => match self.effect_of_call(f, ci) {
-                    Some(Effect::Io { .. }) => (true, false),
-                    Some(Effect::Cpu { .. }) => (false, true),
-                    Some(Effect::Vector { .. }) if per_element => {
-                        vector_elementwise[ci] = true;
-                        (false, true)
-                    }
-                    Some(_) => (false, false),
-                    None => {
-                        is_unknown = true;
-                        (false, false)
-                    }
-                },
-                Some(Target::Known) | None => (false, false),
-            };
-            if is_unknown {
-                for a in chain.clone() {
-                    unknown_in[a] = true;
-                }
-            }
-            if is_io || c.awaited {
-                for a in chain.clone() {
-                    io_in[a] = true;
-                }
-            }
-            if is_work {
-                for a in chain {
-                    work_in[a] = true;
-                }
-            }
-        }
-        let compute: Vec<bool> = (0..nl)
-            .map(|l| work_in[l] && !io_in[l] && !unknown_in[l])
-            .collect();
+        // Refilled in place: a recursive component comes here many times.
+        let mut compute = std::mem::take(&mut self.compute[f]);
+        let mut heavy = std::mem::take(&mut self.heavy_loops[f]);
+        compute.clear();
+        heavy.clear();
         let mut e = Effects::default();
-        let mut heavy = Vec::new();
-        for (l, fact) in s.loops.iter().enumerate() {
-            if !compute[l] {
-                continue;
+        let LoopScratch {
+            io_in,
+            work_in,
+            unknown_in,
+            vector_elementwise,
+        } = scratch;
+        // Only a call in a loop can work per element.
+        vector_elementwise.clear();
+        if nl > 0 {
+            vector_elementwise.resize(s.calls.len(), false);
+            // Per loop: I/O (or awaits) in its body; work in it or below it.
+            for v in [&mut *io_in, &mut *work_in, &mut *unknown_in] {
+                v.clear();
+                v.resize(nl, false);
             }
-            let big =
-                ancestors(l as u32).find_map(|a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
-            let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
-                || s.loops
-                    .iter()
-                    .enumerate()
-                    .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
-            let what = match fact.kind {
-                crate::semantic::LoopKind::For => "for loop",
-                crate::semantic::LoopKind::While => "while loop",
-                crate::semantic::LoopKind::Comprehension => "comprehension",
+            // A loop and the loops around it, innermost first.
+            let ancestors = |l: u32| {
+                std::iter::successors(Some(l), |&c| s.loops[c as usize].parent).map(|c| c as usize)
             };
-            if let Some(t) = big {
-                heavy.push(l as u32);
-                set(
-                    &mut e.cpu_strong,
-                    Ev {
-                        line: fact.start,
-                        kind: "heavy-loop",
-                        detail: Detail::RangeLoop { what, trip: t },
-                        via: None,
-                        io: None,
-                        hops: 0,
-                        origin: None,
+            for (l, fact) in s.loops.iter().enumerate() {
+                if fact.has_work {
+                    for a in ancestors(l as u32) {
+                        work_in[a] = true;
+                    }
+                }
+                if fact.has_await || fact.iter == IterKind::Io {
+                    for a in ancestors(l as u32) {
+                        io_in[a] = true;
+                    }
+                }
+                if fact.has_unknown {
+                    for a in ancestors(l as u32) {
+                        unknown_in[a] = true;
+                    }
+                }
+            }
+            for (ci, c) in s.calls.iter().enumerate() {
+                let Some(l) = c.in_loop else { continue };
+                let chain = ancestors(l);
+                let per_element = chain.clone().any(|a| {
+                    matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
+                        && s.loops[a].trip.is_none_or(|t| t >= 64)
+                });
+                let mut is_unknown = false;
+                let (is_io, is_work) = match &targets[ci] {
+                    Some(Target::Func(g)) => {
+                        let e = &self.effects[*g];
+                        let callee_async = self.funcs[*g].summary.is_async;
+                        if callee_async && !c.awaited {
+                            (false, false)
+                        } else {
+                            (
+                                e.io_slow.is_some() || e.io_disk.is_some() || e.io_wait.is_some(),
+                                e.cpu_weak.is_some() || e.cpu_strong.is_some(),
+                            )
+                        }
+                    }
+                    Some(Target::External(_)) => match call_effects[ci] {
+                        Some(Effect::Io { .. }) => (true, false),
+                        Some(Effect::Cpu { .. }) => (false, true),
+                        Some(Effect::Vector { .. }) if per_element => {
+                            vector_elementwise[ci] = true;
+                            (false, true)
+                        }
+                        Some(_) => (false, false),
+                        None => {
+                            is_unknown = true;
+                            (false, false)
+                        }
                     },
-                );
-            } else if nested {
-                heavy.push(l as u32);
-                set(
-                    &mut e.cpu_strong,
-                    Ev {
-                        line: fact.start,
-                        kind: "heavy-loop",
-                        detail: Detail::NestedLoop { what },
-                        via: None,
-                        io: None,
-                        hops: 0,
-                        origin: None,
-                    },
-                );
-            } else {
-                set(
-                    &mut e.cpu_weak,
-                    Ev {
-                        line: fact.start,
-                        kind: "loop",
-                        detail: Detail::Loop { what },
-                        via: None,
-                        io: None,
-                        hops: 0,
-                        origin: None,
-                    },
-                );
+                    Some(Target::Known) | None => (false, false),
+                };
+                if is_unknown {
+                    for a in chain.clone() {
+                        unknown_in[a] = true;
+                    }
+                }
+                if is_io || c.awaited {
+                    for a in chain.clone() {
+                        io_in[a] = true;
+                    }
+                }
+                if is_work {
+                    for a in chain {
+                        work_in[a] = true;
+                    }
+                }
+            }
+            compute.extend((0..nl).map(|l| work_in[l] && !io_in[l] && !unknown_in[l]));
+            for (l, fact) in s.loops.iter().enumerate() {
+                if !compute[l] {
+                    continue;
+                }
+                let big =
+                    ancestors(l as u32).find_map(|a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
+                let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
+                    || s.loops
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
+                let what = match fact.kind {
+                    crate::semantic::LoopKind::For => "for loop",
+                    crate::semantic::LoopKind::While => "while loop",
+                    crate::semantic::LoopKind::Comprehension => "comprehension",
+                };
+                if let Some(t) = big {
+                    heavy.push(l as u32);
+                    set(
+                        &mut e.cpu_strong,
+                        Ev {
+                            line: fact.start,
+                            kind: "heavy-loop",
+                            detail: Detail::RangeLoop { what, trip: t },
+                            via: None,
+                            io: None,
+                            hops: 0,
+                            origin: None,
+                        },
+                    );
+                } else if nested {
+                    heavy.push(l as u32);
+                    set(
+                        &mut e.cpu_strong,
+                        Ev {
+                            line: fact.start,
+                            kind: "heavy-loop",
+                            detail: Detail::NestedLoop { what },
+                            via: None,
+                            io: None,
+                            hops: 0,
+                            origin: None,
+                        },
+                    );
+                } else {
+                    set(
+                        &mut e.cpu_weak,
+                        Ev {
+                            line: fact.start,
+                            kind: "loop",
+                            detail: Detail::Loop { what },
+                            via: None,
+                            io: None,
+                            hops: 0,
+                            origin: None,
+                        },
+                    );
+                }
             }
         }
-        self.heavy_loops[f] = heavy;
-        self.compute[f] = compute;
+        let elementwise = |ci: usize| vector_elementwise.get(ci).copied().unwrap_or(false);
         // Light CPU evidence needs the whole body to be known: a call advise
         // cannot follow may be what the function really waits on.
         let unknown_call = s.has_unknown
-            || s.calls.iter().enumerate().any(|(ci, c)| {
-                !c.in_handler
-                    && matches!(self.call_targets[f][ci], Some(Target::External(_)))
-                    && self.effect_of_call(f, ci).is_none()
-            });
+            || s.calls
+                .iter()
+                .zip(targets)
+                .zip(call_effects)
+                .any(|((c, t), effect)| {
+                    !c.in_handler && matches!(t, Some(Target::External(_))) && effect.is_none()
+                });
         if self.recursive[f] {
             set(
                 &mut e.cpu_strong,
@@ -1066,8 +1292,8 @@ impl<'s> Project<'s> {
             if c.cold {
                 continue;
             }
-            match &self.call_targets[f][ci] {
-                Some(Target::External(_)) => match self.effect_of_call(f, ci) {
+            match &targets[ci] {
+                Some(Target::External(_)) => match call_effects[ci] {
                     Some(Effect::Io { kind, blocking, .. }) => {
                         let ev = Ev {
                             line: c.start,
@@ -1090,7 +1316,7 @@ impl<'s> Project<'s> {
                             _ => set(&mut e.io_slow, ev),
                         }
                     }
-                    Some(Effect::Vector { .. }) if !vector_elementwise[ci] && !c.in_handler => set(
+                    Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler => set(
                         &mut e.vector,
                         Ev {
                             line: c.start,
@@ -1172,10 +1398,13 @@ impl<'s> Project<'s> {
         if unknown_call {
             e.cpu_weak = None;
         }
+        self.heavy_loops[f] = heavy;
+        self.compute[f] = compute;
         self.uncertain[f] = unknown_call;
         e
     }
 
+    #[inline(never)]
     fn classify(&mut self) {
         for f in 0..self.funcs.len() {
             self.workload[f] = classify(&self.effects[f]);
@@ -1184,6 +1413,7 @@ impl<'s> Project<'s> {
 
     // ------------------------------------------------------------ contexts
 
+    #[inline(never)]
     fn propagate_contexts(&mut self) {
         let n = self.funcs.len();
         let mut work: Vec<(FuncId, ContextKind)> = Vec::new();
@@ -1201,14 +1431,22 @@ impl<'s> Project<'s> {
                 work.push((g, d.site.context));
             }
         }
+        // Per function, the contexts already inserted (a bit per kind), so
+        // that a context reached again is not pushed again.
+        let bit = |ctx: ContextKind| 1u64 << (ctx as u32 % 64);
+        let mut inserted = vec![0u64; n];
         while let Some((f, ctx)) = work.pop() {
-            if !self.contexts[f].insert(ctx) {
+            if inserted[f] & bit(ctx) != 0 {
                 continue;
             }
+            inserted[f] |= bit(ctx);
+            self.contexts[f].insert(ctx);
             for t in self.call_targets[f].iter().flatten() {
                 if let Target::Func(g) = t {
                     // An async callee runs on the loop, whoever awaits it.
-                    if self.funcs[*g].summary.is_async && ctx != ContextKind::Async {
+                    if inserted[*g] & bit(ctx) != 0
+                        || self.funcs[*g].summary.is_async && ctx != ContextKind::Async
+                    {
                         continue;
                     }
                     work.push((*g, ctx));

@@ -196,6 +196,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
 }
 
 impl SharedState {
+    #[inline(never)]
     pub fn compute(p: &Project) -> SharedState {
         let mut entries = Vec::new();
         for (di, d) in p.dispatches.iter().enumerate() {
