@@ -65,6 +65,21 @@ pub struct Ev {
     pub origin: Option<Rc<(FuncId, Ev)>>,
 }
 
+impl Ev {
+    /// Evidence in the function itself (not reached through a call).
+    fn direct(line: Location, kind: &'static str, detail: Detail) -> Ev {
+        Ev {
+            line,
+            kind,
+            detail,
+            via: None,
+            io: None,
+            hops: 0,
+            origin: None,
+        }
+    }
+}
+
 /// What a piece of evidence says, as the facts to render it from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -304,7 +319,7 @@ type Resolved<'s> = (
 struct Scratch<'s> {
     /// The current file's calls resolved so far, by their callee's index
     /// in the file's `names` (each distinct name is stored once).
-    memo: HashMap<usize, Resolved<'s>>,
+    memo: Vec<Option<Resolved<'s>>>,
     walk: Walk,
 }
 
@@ -550,8 +565,9 @@ impl<'s> Resolver<'_, 's> {
         scratch: &mut Scratch<'s>,
     ) -> (Vec<Creation>, Vec<SubclassStart>) {
         let Scratch { memo, walk } = scratch;
-        memo.clear();
         let file = out.file;
+        memo.clear();
+        memo.resize(self.modules[file].names.len(), None);
         let first = self.index.func_start[file];
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
@@ -562,8 +578,8 @@ impl<'s> Resolver<'_, 's> {
                 // Names are distinct within a file's table: its index is
                 // the name.
                 let name = c.target;
-                let ((target, effect), created, subclass) =
-                    memo.entry(name.0 as usize).or_insert_with(|| {
+                let ((target, effect), created, subclass) = memo[name.0 as usize]
+                    .get_or_insert_with(|| {
                         let qn = self.modules[file].names.get(name);
                         self.resolve_call(file, qn, thread_classes, walk)
                     });
@@ -1223,42 +1239,22 @@ impl<'s> Project<'s> {
                     heavy.push(l as u32);
                     set(
                         &mut e.cpu_strong,
-                        Ev {
-                            line: fact.start,
-                            kind: "heavy-loop",
-                            detail: Detail::RangeLoop { what, trip: t },
-                            via: None,
-                            io: None,
-                            hops: 0,
-                            origin: None,
-                        },
+                        Ev::direct(
+                            fact.start,
+                            "heavy-loop",
+                            Detail::RangeLoop { what, trip: t },
+                        ),
                     );
                 } else if nested {
                     heavy.push(l as u32);
                     set(
                         &mut e.cpu_strong,
-                        Ev {
-                            line: fact.start,
-                            kind: "heavy-loop",
-                            detail: Detail::NestedLoop { what },
-                            via: None,
-                            io: None,
-                            hops: 0,
-                            origin: None,
-                        },
+                        Ev::direct(fact.start, "heavy-loop", Detail::NestedLoop { what }),
                     );
                 } else {
                     set(
                         &mut e.cpu_weak,
-                        Ev {
-                            line: fact.start,
-                            kind: "loop",
-                            detail: Detail::Loop { what },
-                            via: None,
-                            io: None,
-                            hops: 0,
-                            origin: None,
-                        },
+                        Ev::direct(fact.start, "loop", Detail::Loop { what }),
                     );
                 }
             }
@@ -1277,15 +1273,7 @@ impl<'s> Project<'s> {
         if self.recursive[f] {
             set(
                 &mut e.cpu_strong,
-                Ev {
-                    line: s.def_loc,
-                    kind: "recursion",
-                    detail: Detail::Recursion(f),
-                    via: None,
-                    io: None,
-                    hops: 0,
-                    origin: None,
-                },
+                Ev::direct(s.def_loc, "recursion", Detail::Recursion(f)),
             );
         }
         for (ci, c) in s.calls.iter().enumerate() {
@@ -1318,27 +1306,11 @@ impl<'s> Project<'s> {
                     }
                     Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler => set(
                         &mut e.vector,
-                        Ev {
-                            line: c.start,
-                            kind: "vector",
-                            detail: Detail::Vector(f, ci as u32),
-                            via: None,
-                            io: None,
-                            hops: 0,
-                            origin: None,
-                        },
+                        Ev::direct(c.start, "vector", Detail::Vector(f, ci as u32)),
                     ),
                     Some(Effect::Cpu { .. }) if !c.in_handler => set(
                         &mut e.cpu_weak,
-                        Ev {
-                            line: c.start,
-                            kind: "cpu-call",
-                            detail: Detail::Cpu(f, ci as u32),
-                            via: None,
-                            io: None,
-                            hops: 0,
-                            origin: None,
-                        },
+                        Ev::direct(c.start, "cpu-call", Detail::Cpu(f, ci as u32)),
                     ),
                     _ => {}
                 },

@@ -99,6 +99,15 @@ impl Names {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
     /// Add a name (the caller keeps them distinct).
     pub fn push(&mut self, s: &str) -> Name {
         self.text.push_str(s);
