@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// A project with a GIL104 in `a.py`, `sub/b.py`, `tests/t.py`, `build/g.py`
 /// and `gen/c.py`.
-fn project(name: &str) -> std::path::PathBuf {
+fn project(name: &str) -> TmpDir {
     let d = tmpdir(name);
     write(
         &d,

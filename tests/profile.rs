@@ -425,7 +425,6 @@ fn the_cold_threshold_lives_in_the_rulebook() {
         "{}",
         stderr(&o)
     );
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Copies of the mixed program elsewhere: profile paths map by their
@@ -465,7 +464,6 @@ fn profile_paths_map_by_suffix_and_ambiguity_is_reported() {
     std::fs::remove_file(&two).unwrap();
     let v = json(&["mixed_threads.pyspy.txt"], &[one.to_str().unwrap()]);
     assert_eq!(order(&v)[0], "crunch");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -496,7 +494,6 @@ fn a_changed_source_is_not_mapped_to_the_wrong_function() {
         assert_eq!(share(hotspot(&v, f)), 0.0, "{f}");
     }
     assert!(v["profiles"][0]["mapped"].as_f64().unwrap() < 0.5);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -562,7 +559,6 @@ fn truncated_profiles_of_each_format_are_clear_errors() {
         t[..t.len() / 2].to_string()
     });
     rejects(&p, &[], "EOF while parsing");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -633,7 +629,6 @@ fn malformed_profiles_of_each_format_are_clear_errors() {
     std::fs::write(&p, [0x80u8, 0xff, 0x00, 0x41]).unwrap();
     rejects(&p, &[], "not UTF-8 text");
     rejects(&d.join("missing.txt"), &[], "cannot read profile");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
