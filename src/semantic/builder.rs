@@ -131,11 +131,11 @@ pub struct Builder<'a> {
     last_await: Option<Location>,
     /// Inside an expression whose reads of places are collected.
     collecting: u32,
-    reads: Vec<ReadRec>,
+    reads: Vec<ReadRec<'a>>,
     /// Locals holding values read from places: `bal = self.balance`.
-    taint: HashMap<&'a str, Vec<ReadRec>>,
+    taint: HashMap<&'a str, Vec<ReadRec<'a>>>,
     /// Enclosing `if` tests and the places they read.
-    checks: Vec<CheckFrame>,
+    checks: Vec<CheckFrame<'a>>,
     /// Locals of the current function and the loop they were last
     /// assigned in (to tell a receiver made per iteration).
     local_loop: HashMap<&'a str, Option<u32>>,

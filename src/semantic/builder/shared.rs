@@ -57,22 +57,23 @@ pub(super) struct Guard {
 
 /// A read of a place while collecting.
 #[derive(Debug, Clone)]
-pub(super) struct ReadRec {
+pub(super) struct ReadRec<'a> {
     key: String,
     item: bool,
     item_key: Option<String>,
     /// `await`s passed before the read.
     awaits: u32,
-    at: Location,
-    display: String,
+    /// Where the read starts (a location is made only for a message).
+    at: TextSize,
+    display: Disp<'a>,
     /// The `Read` access recorded for it (`x = obj.field`).
     access: Option<usize>,
 }
 
 /// An enclosing `if` test.
 #[derive(Debug)]
-pub(super) struct CheckFrame {
-    reads: Vec<ReadRec>,
+pub(super) struct CheckFrame<'a> {
+    reads: Vec<ReadRec<'a>>,
     /// The test only bounds a place's size: `len(P) < N`.
     bound: Option<String>,
     at: Location,
@@ -81,19 +82,31 @@ pub(super) struct CheckFrame {
     used: HashSet<String>,
 }
 
-/// A place as resolved from an expression.
+/// A place as resolved from an expression: a [`Place`] whose text for
+/// messages is made only when a fact about it is recorded (most reads are
+/// never written back).
 #[derive(Debug, Clone)]
-pub(super) struct PlaceRef {
-    place: Place,
+pub(super) struct PlaceRef<'a> {
+    key: String,
+    root: PlaceRoot,
+    display: Disp<'a>,
+    item: bool,
     /// For items: the subscript as written, to match `d[k] = d[k] + 1`.
     item_key: Option<String>,
 }
 
-impl ReadRec {
+/// How a place reads in messages: its expression as written, compacted
+/// unless it is a bare name.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Disp<'a> {
+    /// A bare name (as the parser normalised it).
+    Name(&'a str),
+    Expr(ruff_text_size::TextRange),
+}
+
+impl ReadRec<'_> {
     fn matches(&self, p: &PlaceRef) -> bool {
-        self.key == p.place.key
-            && self.item == p.place.item
-            && (!self.item || self.item_key == p.item_key)
+        self.key == p.key && self.item == p.item && (!self.item || self.item_key == p.item_key)
     }
 }
 
@@ -111,9 +124,9 @@ pub(super) struct SavedShared<'a> {
     awaits: u32,
     last_await: Option<Location>,
     collecting: u32,
-    reads: Vec<ReadRec>,
-    taint: HashMap<&'a str, Vec<ReadRec>>,
-    checks: Vec<CheckFrame>,
+    reads: Vec<ReadRec<'a>>,
+    taint: HashMap<&'a str, Vec<ReadRec<'a>>>,
+    checks: Vec<CheckFrame<'a>>,
     local_loop: HashMap<&'a str, Option<u32>>,
     copies: HashSet<&'a str>,
     thread_locals: HashMap<&'a str, usize>,
@@ -165,6 +178,14 @@ impl<'a> Builder<'a> {
                 .scopes
                 .last()
                 .is_some_and(|s| s.kind == super::ScopeKind::Function)
+    }
+
+    /// A place's text for messages.
+    fn disp(&self, d: Disp) -> String {
+        match d {
+            Disp::Name(name) => name.to_string(),
+            Disp::Expr(range) => super::compact(self.text(range)),
+        }
     }
 
     pub(super) fn note_await(&mut self, at: TextSize) {
@@ -277,11 +298,11 @@ impl<'a> Builder<'a> {
         matches!(self.resolve(e), Binding::Instance(t) if self.type_is_unshared(&t, 0))
     }
 
-    pub(super) fn place_of(&self, e: &Expr) -> Option<PlaceRef> {
+    pub(super) fn place_of(&self, e: &'a Expr) -> Option<PlaceRef<'a>> {
         self.place_of_depth(e, 0)
     }
 
-    fn place_of_depth(&self, e: &Expr, depth: u32) -> Option<PlaceRef> {
+    fn place_of_depth(&self, e: &'a Expr, depth: u32) -> Option<PlaceRef<'a>> {
         if depth > MAX_PLACE_DEPTH {
             return None;
         }
@@ -293,12 +314,10 @@ impl<'a> Builder<'a> {
                 }
                 let (root, key) = self.name_place(name)?;
                 Some(PlaceRef {
-                    place: Place {
-                        key,
-                        root,
-                        display: name.to_string(),
-                        item: false,
-                    },
+                    key,
+                    root,
+                    display: Disp::Name(name),
+                    item: false,
                     item_key: None,
                 })
             }
@@ -311,12 +330,10 @@ impl<'a> Builder<'a> {
                         return None;
                     }
                     Some(PlaceRef {
-                        place: Place {
-                            key,
-                            root,
-                            display: super::compact(self.text(e.range())),
-                            item: false,
-                        },
+                        key,
+                        root,
+                        display: Disp::Expr(e.range()),
+                        item: false,
                         item_key: None,
                     })
                 };
@@ -348,10 +365,10 @@ impl<'a> Builder<'a> {
                     };
                 }
                 let base = self.place_of_depth(&a.value, depth + 1)?;
-                if base.place.item {
+                if base.item {
                     return None;
                 }
-                mk(base.place.root, cat(&[&base.place.key, ".", attr]))
+                mk(base.root, cat(&[&base.key, ".", attr]))
             }
             Expr::Subscript(s) => {
                 let mut base = self.place_of_depth(&s.value, depth + 1)?;
@@ -360,7 +377,7 @@ impl<'a> Builder<'a> {
                     Some(outer) => cat(&[&outer, "][", &k]),
                     None => k,
                 });
-                base.place.item = true;
+                base.item = true;
                 Some(base)
             }
             _ => None,
@@ -409,12 +426,12 @@ impl<'a> Builder<'a> {
         self.reads.len()
     }
 
-    pub(super) fn end_reads(&mut self, mark: usize) -> Vec<ReadRec> {
+    pub(super) fn end_reads(&mut self, mark: usize) -> Vec<ReadRec<'a>> {
         self.collecting -= 1;
         self.reads.split_off(mark.min(self.reads.len()))
     }
 
-    pub(super) fn collect_read(&mut self, e: &Expr) {
+    pub(super) fn collect_read(&mut self, e: &'a Expr) {
         if !self.tracking() {
             return;
         }
@@ -436,12 +453,12 @@ impl<'a> Builder<'a> {
         }
         if let Some(p) = self.place_of(e) {
             let rec = ReadRec {
-                key: p.place.key,
-                item: p.place.item,
+                key: p.key,
+                item: p.item,
                 item_key: p.item_key,
                 awaits: self.awaits,
-                at: self.loc(e.range().start()),
-                display: p.place.display,
+                at: e.range().start(),
+                display: p.display,
                 access: None,
             };
             self.reads.push(rec);
@@ -474,13 +491,19 @@ impl<'a> Builder<'a> {
 
     fn push_access(
         &mut self,
-        place: Place,
+        p: PlaceRef,
         kind: AccessKind,
         range: ruff_text_size::TextRange,
         statement: String,
         origin: Option<(Location, String)>,
         method: Option<String>,
     ) -> usize {
+        let place = Place {
+            display: self.disp(p.display),
+            key: p.key,
+            root: p.root,
+            item: p.item,
+        };
         let start = self.loc(range.start());
         let end = self.loc(range.end());
         let await_at = if kind == AccessKind::AcrossAwait {
@@ -509,7 +532,7 @@ impl<'a> Builder<'a> {
 
     /// The innermost enclosing test that read `key`, unless its act was
     /// already reported.
-    fn find_check(&self, key: &str) -> Option<(usize, ReadRec)> {
+    fn find_check(&self, key: &str) -> Option<(usize, ReadRec<'a>)> {
         for (i, frame) in self.checks.iter().enumerate().rev() {
             if let Some(r) = frame.reads.iter().find(|r| r.key == key) {
                 if frame.used.contains(key) {
@@ -537,12 +560,12 @@ impl<'a> Builder<'a> {
         } = site;
         let is_async = self.funcs[self.cur].is_async;
         let same: Vec<&ReadRec> = reads.iter().filter(|r| r.matches(&p)).collect();
-        let key = p.place.key.clone();
+        let key = p.key.clone();
         let (kind, origin) = if is_async {
             if let Some(r) = same.iter().find(|r| r.awaits < self.awaits) {
                 (
                     AccessKind::AcrossAwait,
-                    Some((r.at, format!("the read of `{}`", r.display))),
+                    Some((self.loc(r.at), format!("the read of `{}`", self.disp(r.display)))),
                 )
             } else {
                 match self.find_check(&key) {
@@ -565,8 +588,9 @@ impl<'a> Builder<'a> {
             let here = self.loc(range.start());
             let origin = same
                 .iter()
-                .find(|r| r.at.row != here.row)
-                .map(|r| (r.at, format!("the read of `{}`", r.display)));
+                .map(|r| (self.loc(r.at), r))
+                .find(|(at, _)| at.row != here.row)
+                .map(|(at, r)| (at, format!("the read of `{}`", self.disp(r.display))));
             (AccessKind::ReadModifyWrite, origin)
         } else {
             // Adding after a size check only overshoots a soft bound.
@@ -586,7 +610,7 @@ impl<'a> Builder<'a> {
                 _ => (plain, None),
             }
         };
-        self.push_access(p.place, kind, range, statement, origin, method);
+        self.push_access(p, kind, range, statement, origin, method);
     }
 
     pub(super) fn record_assign(
@@ -594,7 +618,7 @@ impl<'a> Builder<'a> {
         stmt: &'a Stmt,
         targets: &[&'a Expr],
         value: Option<&'a Expr>,
-        reads: Vec<ReadRec>,
+        reads: Vec<ReadRec<'a>>,
     ) {
         // A thread made by this statement, or held in a local.
         let thread = value.and_then(|v| self.thread_made_by(v));
@@ -618,7 +642,7 @@ impl<'a> Builder<'a> {
         let plain_read = value
             .filter(|v| matches!(v, Expr::Name(_) | Expr::Attribute(_)))
             .and_then(|v| self.place_of(v).map(|p| (p, v.range())))
-            .filter(|(p, _)| !p.place.item);
+            .filter(|(p, _)| !p.item);
         for t in targets {
             match t {
                 Expr::Name(n) if self.place_of(t).is_none() => {
@@ -641,16 +665,15 @@ impl<'a> Builder<'a> {
                     let mut taint = reads.clone();
                     if let Some((p, range)) = &plain_read {
                         let idx = self.push_access(
-                            p.place.clone(),
+                            p.clone(),
                             AccessKind::Read,
                             *range,
                             super::compact(self.text(stmt.range())),
                             None,
                             None,
                         );
-                        let at = self.loc(range.start());
                         for r in taint.iter_mut() {
-                            if r.key == p.place.key && !r.item && r.at == at {
+                            if r.key == p.key && !r.item && r.at == range.start() {
                                 r.access = Some(idx);
                             }
                         }
@@ -685,7 +708,7 @@ impl<'a> Builder<'a> {
                         }
                     }
                     if let (Some(v), Expr::Attribute(a)) = (value, t) {
-                        if p.place.root == PlaceRoot::SelfAttr {
+                        if p.root == PlaceRoot::SelfAttr {
                             if let Some(w) = self.pool_ctor_workers(v) {
                                 let class = self.current_class().unwrap_or_default();
                                 self.pool_workers
@@ -693,7 +716,7 @@ impl<'a> Builder<'a> {
                             }
                         }
                     }
-                    let plain = if p.place.item {
+                    let plain = if p.item {
                         AccessKind::Mutate
                     } else {
                         AccessKind::Write
@@ -713,21 +736,21 @@ impl<'a> Builder<'a> {
         &mut self,
         stmt: &'a Stmt,
         a: &'a ast::StmtAugAssign,
-        reads: Vec<ReadRec>,
+        reads: Vec<ReadRec<'a>>,
         awaits_before: u32,
     ) {
         if !self.tracking() {
             return;
         }
-        let statement = super::compact(self.text(stmt.range()));
         if let Some(p) = self.place_of(&a.target) {
+            let statement = super::compact(self.text(stmt.range()));
             let is_async = self.funcs[self.cur].is_async;
             let at = self.loc(a.target.range().start());
             let (kind, origin) = if is_async {
                 if self.awaits > awaits_before {
                     (
                         AccessKind::AcrossAwait,
-                        Some((at, format!("the read of `{}`", p.place.display))),
+                        Some((at, format!("the read of `{}`", self.disp(p.display)))),
                     )
                 } else {
                     (AccessKind::Write, None)
@@ -735,7 +758,7 @@ impl<'a> Builder<'a> {
             } else {
                 (AccessKind::ReadModifyWrite, None)
             };
-            self.push_access(p.place, kind, stmt.range(), statement, origin, None);
+            self.push_access(p, kind, stmt.range(), statement, origin, None);
         } else if let Expr::Name(n) = &*a.target {
             self.copies.remove(n.id.as_str());
             // `total += self.x`: the local now carries the read.
@@ -752,12 +775,12 @@ impl<'a> Builder<'a> {
         let statement = super::compact(self.text(stmt.range()));
         for t in targets {
             if let Some(p) = self.place_of(t) {
-                let plain = if p.place.item {
+                let plain = if p.item {
                     AccessKind::Mutate
                 } else {
                     AccessKind::Write
                 };
-                let method = p.place.item.then(|| "del".to_string());
+                let method = p.item.then(|| "del".to_string());
                 let site = WriteSite {
                     range: stmt.range(),
                     statement: statement.clone(),
@@ -780,15 +803,15 @@ impl<'a> Builder<'a> {
         let m = a.attr.as_str();
         if self.collecting > 0 && m == "get" {
             if let (Some(mut p), Some(k)) = (self.place_of(&a.value), call.arguments.args.first()) {
-                if !p.place.item {
-                    p.place.item = true;
+                if !p.item {
+                    p.item = true;
                     let rec = ReadRec {
-                        key: p.place.key,
+                        key: p.key,
                         item: true,
                         item_key: Some(super::compact(self.text(k.range()))),
                         awaits: self.awaits,
-                        at: self.loc(call.range().start()),
-                        display: p.place.display,
+                        at: call.range().start(),
+                        display: p.display,
                         access: None,
                     };
                     self.reads.push(rec);
@@ -811,10 +834,10 @@ impl<'a> Builder<'a> {
         let Some(mut p) = self.place_of(&a.value) else {
             return;
         };
-        if p.place.item {
+        if p.item {
             return;
         }
-        p.place.item = true;
+        p.item = true;
         let statement = super::compact(self.text(call.range()));
         let site = WriteSite {
             range: call.range(),
@@ -826,7 +849,7 @@ impl<'a> Builder<'a> {
 
     // ------------------------------------------------------------ checks
 
-    pub(super) fn push_check(&mut self, test: &Expr, reads: Vec<ReadRec>) -> bool {
+    pub(super) fn push_check(&mut self, test: &Expr, reads: Vec<ReadRec<'a>>) -> bool {
         if reads.is_empty() || !self.tracking() {
             return false;
         }
@@ -855,7 +878,7 @@ impl<'a> Builder<'a> {
                 return None;
             }
             let arg = call.arguments.args.first()?;
-            self.place_of(arg).map(|p| p.place.key)
+            self.place_of(arg).map(|p| p.key)
         };
         use ast::CmpOp::{Gt, GtE, Lt, LtE};
         match op {
