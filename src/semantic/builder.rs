@@ -170,6 +170,20 @@ pub struct Builder<'a> {
 /// Python's builtin names: an unbound name that is one of these resolves
 /// to `builtins.<name>`.
 // Sorted: looked up by binary search (a unit test keeps it sorted).
+/// What a name is bound to, borrowed from its scope.
+enum Found<'b> {
+    Bound(&'b Binding),
+    Builtin,
+    Unbound,
+}
+
+/// One of [`BUILTINS`] (a hash set: names are looked up on every reference).
+fn is_builtin(name: &str) -> bool {
+    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| BUILTINS.iter().copied().collect())
+        .contains(name)
+}
+
 const BUILTINS: &[&str] = &[
     "__import__",
     "abs",
@@ -660,6 +674,15 @@ impl<'a> Builder<'a> {
 
     /// Look a name up through the scope chain.
     fn lookup(&self, name: &str) -> Binding {
+        match self.lookup_ref(name) {
+            Found::Bound(b) => b.clone(),
+            Found::Builtin => Binding::Qn(cat(&["builtins.", name])),
+            Found::Unbound => Binding::Unknown,
+        }
+    }
+
+    /// [`Self::lookup`], borrowing the binding from its scope.
+    fn lookup_ref(&self, name: &str) -> Found<'_> {
         let n = self.scopes.len();
         let mut i = n;
         let mut first = true;
@@ -690,36 +713,50 @@ impl<'a> Builder<'a> {
                 continue;
             }
             if let Some(b) = scope.names.get(name) {
-                return b.clone();
+                return Found::Bound(b);
             }
         }
-        if BUILTINS.binary_search(&name).is_ok() {
-            Binding::Qn(cat(&["builtins.", name]))
+        if is_builtin(name) {
+            Found::Builtin
         } else {
-            Binding::Unknown
+            Found::Unbound
         }
+    }
+
+    /// `attr` of an instance of the type `t`: its recorded type, else the
+    /// method or attribute by name.
+    fn instance_attr(&self, t: &str, attr: &str) -> Binding {
+        if let Some(b) = self.class_attrs.get(t).and_then(|m| m.get(attr)) {
+            return b.clone();
+        }
+        Binding::Qn(cat(&[t, ".", attr]))
     }
 
     /// What an expression denotes, as far as can be seen.
     fn resolve(&self, e: &Expr) -> Binding {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()),
+            // `name.attr`, the usual case, without copying the name's
+            // binding first.
+            Expr::Attribute(a) if a.value.is_name_expr() => {
+                let Expr::Name(n) = &*a.value else {
+                    return Binding::Unknown;
+                };
+                let attr = a.attr.as_str();
+                match self.lookup_ref(n.id.as_str()) {
+                    Found::Bound(Binding::Qn(q)) => Binding::Qn(cat(&[q, ".", attr])),
+                    Found::Bound(Binding::Instance(t)) => self.instance_attr(t, attr),
+                    Found::Builtin => Binding::Qn(cat(&["builtins.", n.id.as_str(), ".", attr])),
+                    Found::Bound(Binding::Unknown) | Found::Unbound => Binding::Unknown,
+                }
+            }
             Expr::Attribute(a) => match self.resolve(&a.value) {
                 Binding::Qn(mut q) => {
                     q.push('.');
                     q.push_str(a.attr.as_str());
                     Binding::Qn(q)
                 }
-                Binding::Instance(t) => {
-                    let attr = a.attr.as_str();
-                    if let Some(b) = self.class_attrs.get(&t).and_then(|m| m.get(attr)) {
-                        return b.clone();
-                    }
-                    let mut q = t;
-                    q.push('.');
-                    q.push_str(attr);
-                    Binding::Qn(q)
-                }
+                Binding::Instance(t) => self.instance_attr(&t, a.attr.as_str()),
                 Binding::Unknown => Binding::Unknown,
             },
             Expr::Call(c) => match self.resolve(&c.func) {

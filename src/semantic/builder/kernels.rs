@@ -132,7 +132,7 @@ impl<'a> Builder<'a> {
 
     /// Is a name bound to a NumPy array (by construction or annotation)?
     pub(super) fn is_array_name(&self, name: &str) -> bool {
-        matches!(self.lookup(name), super::Binding::Instance(t) if self.rb.arrays.lookup(&t).is_some())
+        matches!(self.lookup_ref(name), super::Found::Bound(super::Binding::Instance(t)) if self.rb.arrays.lookup(t).is_some())
     }
 
     // ------------------------------------------------------------ loops

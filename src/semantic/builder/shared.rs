@@ -352,17 +352,20 @@ impl<'a> Builder<'a> {
                     if let Some((root, key)) = self.name_place(name) {
                         return mk(root, cat(&[&key, ".", attr]));
                     }
-                    return match self.lookup(name) {
-                        Binding::Qn(q) if !self.is_local_name(name) => {
-                            let root = if self.class_methods.contains_key(&q) {
-                                PlaceRoot::ClassAttr
-                            } else {
-                                PlaceRoot::ModuleAttr
-                            };
-                            mk(root, cat(&["a:", &q, ".", attr]))
-                        }
-                        _ => None,
+                    let q: std::borrow::Cow<str> = match self.lookup_ref(name) {
+                        super::Found::Bound(Binding::Qn(q)) => q.as_str().into(),
+                        super::Found::Builtin => cat(&["builtins.", name]).into(),
+                        _ => return None,
                     };
+                    if self.is_local_name(name) {
+                        return None;
+                    }
+                    let root = if self.class_methods.contains_key(q.as_ref()) {
+                        PlaceRoot::ClassAttr
+                    } else {
+                        PlaceRoot::ModuleAttr
+                    };
+                    return mk(root, cat(&["a:", &q, ".", attr]));
                 }
                 let base = self.place_of_depth(&a.value, depth + 1)?;
                 if base.item {
@@ -565,7 +568,10 @@ impl<'a> Builder<'a> {
             if let Some(r) = same.iter().find(|r| r.awaits < self.awaits) {
                 (
                     AccessKind::AcrossAwait,
-                    Some((self.loc(r.at), format!("the read of `{}`", self.disp(r.display)))),
+                    Some((
+                        self.loc(r.at),
+                        format!("the read of `{}`", self.disp(r.display)),
+                    )),
                 )
             } else {
                 match self.find_check(&key) {
