@@ -123,6 +123,9 @@ pub struct Builder<'a> {
     pub truncated: Option<Location>,
     /// The module's name for `numpy`, once looked up.
     numpy_alias: std::cell::OnceCell<Option<String>>,
+    /// Whether a type's attributes are per thread, by type (cleared when a
+    /// class is added: its bases may change the answer).
+    unshared_memo: std::cell::RefCell<HashMap<String, bool>>,
     // --- shared state (see `shared.rs`) ---
     /// Locks held at this point of the current function.
     guards: Vec<Guard>,
@@ -288,6 +291,7 @@ impl<'a> Builder<'a> {
             class_methods: HashMap::default(),
             truncated: None,
             numpy_alias: std::cell::OnceCell::new(),
+            unshared_memo: Default::default(),
             guards: Vec::new(),
             awaits: 0,
             last_await: None,
@@ -1106,6 +1110,7 @@ impl<'a> Builder<'a> {
             .collect();
         self.class_methods
             .insert(full.clone(), methods.iter().cloned().collect());
+        self.unshared_memo.get_mut().clear();
         self.classes.push(ClassSummary {
             full: full.clone(),
             qualname: qualname.clone(),

@@ -295,7 +295,30 @@ impl<'a> Builder<'a> {
     }
 
     fn is_unshared_obj(&self, e: &Expr) -> bool {
-        matches!(self.resolve(e), Binding::Instance(t) if self.type_is_unshared(&t, 0))
+        let resolved;
+        let t = match e {
+            Expr::Name(n) => match self.lookup_ref(n.id.as_str()) {
+                super::Found::Bound(Binding::Instance(t)) => t.as_str(),
+                _ => return false,
+            },
+            _ => {
+                resolved = self.resolve(e);
+                match &resolved {
+                    Binding::Instance(t) => t.as_str(),
+                    _ => return false,
+                }
+            }
+        };
+        // Asked for every attribute place (`self.x`): remembered per type
+        // until the next class of the module is seen.
+        if let Some(&known) = self.unshared_memo.borrow().get(t) {
+            return known;
+        }
+        let answer = self.type_is_unshared(t, 0);
+        self.unshared_memo
+            .borrow_mut()
+            .insert(t.to_string(), answer);
+        answer
     }
 
     pub(super) fn place_of(&self, e: &'a Expr) -> Option<PlaceRef<'a>> {
