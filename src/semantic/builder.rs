@@ -1602,7 +1602,46 @@ fn compact(s: &str) -> String {
     if already_compact(s) {
         return s.to_string();
     }
-    let mut out = String::with_capacity(s.len());
+    compact_ascii(s).unwrap_or_else(|| compact_chars(s))
+}
+
+/// The longest text [`compact`] keeps before its ellipsis.
+const COMPACT_MAX: usize = 80;
+
+/// [`compact_chars`] over bytes, for text that is ASCII as far as it is
+/// read (statements are compacted for every message-worthy fact); `None`
+/// at the first other byte.
+fn compact_ascii(s: &str) -> Option<String> {
+    let mut out: Vec<u8> = Vec::with_capacity(s.len().min(COMPACT_MAX + 4));
+    let mut space = false;
+    for &c in s.as_bytes() {
+        if !c.is_ascii() {
+            return None;
+        }
+        // `char::is_whitespace` on ASCII (vertical tab included).
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+            space = true;
+        } else {
+            if space
+                && !out.is_empty()
+                && !matches!(c, b')' | b']' | b'.' | b',')
+                && !matches!(out.last(), Some(b'(' | b'[' | b'.'))
+            {
+                out.push(b' ');
+            }
+            space = false;
+            out.push(c);
+        }
+        if out.len() > COMPACT_MAX {
+            out.extend_from_slice("…".as_bytes());
+            break;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn compact_chars(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(4 * COMPACT_MAX));
     let mut space = false;
     for c in s.chars() {
         if c.is_whitespace() {
@@ -1618,7 +1657,7 @@ fn compact(s: &str) -> String {
             space = false;
             out.push(c);
         }
-        if out.len() > 80 {
+        if out.len() > COMPACT_MAX {
             out.push('…');
             break;
         }
@@ -2072,5 +2111,27 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(compact(&long).chars().count(), 82);
         assert_eq!(compact_name(&long), compact(&long));
+    }
+
+    #[test]
+    fn compact_over_bytes_agrees_with_compact_over_chars() {
+        let alphabet = b" \t\n\x0b\x0c\r()[].,=+ab";
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for n in 0..5_000 {
+            let len = n % 200;
+            let text: String = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    alphabet[(seed >> 33) as usize % alphabet.len()] as char
+                })
+                .collect();
+            assert_eq!(
+                compact_ascii(&text).as_deref(),
+                Some(compact_chars(&text).as_str()),
+                "{text:?}"
+            );
+        }
+        assert_eq!(compact_ascii("x = 'é'"), None);
+        assert_eq!(compact("x  =  'é'"), "x = 'é'");
     }
 }
