@@ -244,6 +244,15 @@ impl<'a> Builder<'a> {
     /// Is `name` the `self` (or `cls`) of the method it is bound in? The
     /// class and whether it is `cls`.
     fn self_kind(&self, name: &str) -> Option<(&str, bool)> {
+        // Only a method's first parameter can be `self`: most names are not
+        // one, and comparing them is cheaper than walking the scopes.
+        if !self
+            .scopes
+            .iter()
+            .any(|s| s.self_param.as_ref().is_some_and(|(p, _, _)| p == name))
+        {
+            return None;
+        }
         let n = self.scopes.len();
         for i in (0..n).rev() {
             let s = &self.scopes[i];
