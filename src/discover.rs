@@ -65,6 +65,13 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
             )),
         }
     }
+    // `advise .` reports `a.py`, not `./a.py` (as ruff does), and a file
+    // reached both ways is analysed once.
+    for i in &mut out {
+        match i {
+            Input::File(p) | Input::Error(p, _) => tidy(p),
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     out.retain(|i| match i {
         Input::File(p) => seen.insert(p.clone()),
@@ -72,6 +79,15 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
     });
     out.sort_by(|a, b| key(a).cmp(key(b)));
     out
+}
+
+/// Drop leading `./` components from a path that has more after them.
+fn tidy(p: &mut PathBuf) {
+    if let Ok(rest) = p.strip_prefix(".") {
+        if !rest.as_os_str().is_empty() {
+            *p = rest.to_path_buf();
+        }
+    }
 }
 
 fn key(i: &Input) -> &Path {

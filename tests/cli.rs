@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{advise, stderr, stdout, tmpdir};
+use common::{advise, advise_in, stderr, stdout, tmpdir, write, BLOCKING};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -284,6 +284,29 @@ fn walking_respects_gitignore_and_default_excludes_but_explicit_files_are_analys
         Some(1),
         "a file named explicitly is analysed even if excluded"
     );
+}
+
+#[test]
+fn paths_walked_from_the_current_directory_read_as_ruff_prints_them() {
+    let d = tmpdir("dotpaths");
+    write(&d, &[("a.py", BLOCKING), ("pkg/b.py", BLOCKING)]);
+    let names = |o: &Output| -> Vec<String> {
+        let mut v: Vec<String> = diagnostics(o)
+            .iter()
+            .map(|d| d["filename"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let o = advise_in(&d, &["--output-format", "json", "."]);
+    assert_eq!(names(&o), ["a.py", "pkg/b.py"], "{}", stdout(&o));
+    let o = advise_in(&d, &["--output-format", "json", "./pkg"]);
+    assert_eq!(names(&o), ["pkg/b.py"]);
+    // A file reached both ways is analysed (and reported) once.
+    let o = advise_in(&d, &["--output-format", "json", "./a.py", ".", "a.py"]);
+    assert_eq!(names(&o), ["a.py", "pkg/b.py"]);
+    let o = advise_in(&d, &["a.py"]);
+    assert!(stdout(&o).contains("--> a.py:3:5"), "{}", stdout(&o));
 }
 
 #[test]
