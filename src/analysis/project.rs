@@ -703,7 +703,7 @@ impl<'s> Project<'s> {
             .map(|(m, &first)| -> Locals<'s> {
                 let mut funcs = sized(m.functions.len());
                 for (k, f) in m.functions.iter().enumerate() {
-                    funcs.entry(f.full.as_str()).or_insert(first + k);
+                    funcs.entry(f.full()).or_insert(first + k);
                 }
                 let mut classes = sized(m.classes.len());
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -723,7 +723,7 @@ impl<'s> Project<'s> {
                     summary: f,
                 });
                 if unique {
-                    global_funcs.entry(f.full.as_str()).or_insert(id);
+                    global_funcs.entry(f.full()).or_insert(id);
                 }
             }
             if unique {
@@ -886,7 +886,7 @@ impl<'s> Project<'s> {
                 start: c.start,
                 end: c.end,
                 context: ctx,
-                target: Some(self.funcs[run].summary.full.clone()),
+                target: Some(self.funcs[run].summary.full().to_string()),
                 target_display: format!("{display}.run"),
                 via: format!(
                     "{} (a {} subclass)",
@@ -1525,7 +1525,7 @@ impl<'s> Project<'s> {
             Detail::Loop { what } => format!("{what} doing Python arithmetic"),
             Detail::Recursion(f) => format!(
                 "recursive `{}` doing arithmetic",
-                self.funcs[f].summary.qualname
+                self.funcs[f].summary.qualname()
             ),
             Detail::Io(f, ci) => format!("`{}`", target(f, ci)),
             Detail::Vector(f, ci) => format!("`{}` (releases the GIL)", target(f, ci)),
@@ -1559,7 +1559,7 @@ impl<'s> Project<'s> {
                 self.detail(&leaf),
                 self.file_label(leaf_f),
                 leaf.line.row,
-                self.funcs[leaf_f].summary.qualname
+                self.funcs[leaf_f].summary.qualname()
             )
         }
     }

@@ -348,13 +348,11 @@ impl<'a> Builder<'a> {
         self.scopes
             .push(Scope::new(ScopeKind::Module, String::new()));
         self.funcs.push(FunctionSummary {
-            qualname: "<module>".into(),
-            full: self.full("<module>"),
+            name: FuncName::new(self.full("<module>"), "<module>", None),
             def_loc: Location { row: 1, column: 1 },
             end_loc: self.loc(ruff_text_size::TextSize::of(self.src)),
             is_async: false,
             is_module: true,
-            class: None,
             has_arith: false,
             has_unknown: false,
             calls: ThinVec::new(),
@@ -926,13 +924,11 @@ impl<'a> Builder<'a> {
             })
             .collect();
         self.funcs.push(FunctionSummary {
-            qualname: qualname.clone(),
-            full,
+            name: FuncName::new(full, &qualname, class_full.as_deref()),
             def_loc,
             end_loc: self.loc(f.range.end()),
             is_async: f.is_async,
             is_module: false,
-            class: class_full.clone(),
             has_arith: false,
             has_unknown: false,
             calls: ThinVec::new(),

@@ -343,19 +343,15 @@ pub struct FreshLock {
 /// every function of the project.)
 #[derive(Debug, Clone)]
 pub struct FunctionSummary {
-    /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
-    /// `<module>` for module-level code.
-    pub qualname: String,
-    /// Module-qualified: `pkg.net.Client.fetch`.
-    pub full: String,
+    /// The function's names: see [`FunctionSummary::qualname`],
+    /// [`FunctionSummary::full`] and [`FunctionSummary::class`].
+    pub name: FuncName,
     pub def_loc: Location,
     /// End of the function's last statement (the file's end for
     /// `<module>`); with `def_loc`, the lines a profile maps to it.
     pub end_loc: Location,
     pub is_async: bool,
     pub is_module: bool,
-    /// The class a method belongs to (qualified).
-    pub class: Option<String>,
     /// Arithmetic anywhere in the body (for recursion evidence).
     pub has_arith: bool,
     /// A call outside `except` handlers that advise cannot resolve and
@@ -380,6 +376,61 @@ pub struct FunctionSummary {
     pub is_generator: bool,
     /// Constructs relevant to JIT compilation, first occurrence of each.
     pub constructs: ThinVec<Construct>,
+}
+
+impl FunctionSummary {
+    /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
+    /// `<module>` for module-level code.
+    pub fn qualname(&self) -> &str {
+        self.name.qualname()
+    }
+
+    /// Module-qualified: `pkg.net.Client.fetch`.
+    pub fn full(&self) -> &str {
+        self.name.full()
+    }
+
+    /// The class a method belongs to (qualified).
+    pub fn class(&self) -> Option<&str> {
+        self.name.class()
+    }
+}
+
+/// A function's qualified name, its qualname and its class in one string:
+/// the qualname is a suffix of the qualified name, and a method's class a
+/// prefix (`pkg.net.Client` of `pkg.net.Client.fetch`).
+#[derive(Debug, Clone)]
+pub struct FuncName {
+    full: Box<str>,
+    /// Where the qualname starts in `full`.
+    qual_at: u32,
+    /// Where the class ends in `full`; 0 for none.
+    class_end: u32,
+}
+
+impl FuncName {
+    /// `full` must end with `qualname`, and start with `class`.
+    pub fn new(full: String, qualname: &str, class: Option<&str>) -> Self {
+        debug_assert!(full.ends_with(qualname));
+        debug_assert!(class.is_none_or(|c| !c.is_empty() && full.starts_with(c)));
+        FuncName {
+            qual_at: (full.len() - qualname.len()) as u32,
+            class_end: class.map_or(0, |c| c.len() as u32),
+            full: full.into_boxed_str(),
+        }
+    }
+
+    pub fn qualname(&self) -> &str {
+        &self.full[self.qual_at as usize..]
+    }
+
+    pub fn full(&self) -> &str {
+        &self.full
+    }
+
+    pub fn class(&self) -> Option<&str> {
+        (self.class_end > 0).then(|| &self.full[..self.class_end as usize])
+    }
 }
 
 #[derive(Debug, Clone)]
