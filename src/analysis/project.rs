@@ -9,7 +9,7 @@
 //! call graph apart from that bounded inner iteration.
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
-use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
+use crate::semantic::{DispatchSite, Export, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -455,11 +455,11 @@ impl<'s> Resolver<'_, 's> {
                         None => (rest, ""),
                     };
                     match self.modules[*mf].exports.get(name) {
-                        Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
+                        Some(Export::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
                             qn = Cow::Owned(format!("{q}{tail}"));
                             changed = true;
                         }
-                        Some(Binding::Instance(t)) => {
+                        Some(Export::Instance(t)) => {
                             qn = Cow::Owned(format!("{t}{tail}"));
                             changed = true;
                         }

@@ -373,12 +373,7 @@ impl<'a> Builder<'a> {
             .scopes
             .pop()
             .unwrap_or_else(|| Scope::new(ScopeKind::Module, String::new()));
-        let exports = module_scope
-            .names
-            .into_iter()
-            .filter(|(_, b)| !matches!(b, Binding::Unknown))
-            .map(|(k, b)| (k.to_string(), b))
-            .collect();
+        let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (*k, b)));
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,

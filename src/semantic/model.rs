@@ -3,7 +3,6 @@
 
 use crate::rulebook::ContextKind;
 use crate::source::Location;
-use rustc_hash::FxHashMap as HashMap;
 use thin_vec::ThinVec;
 
 /// What a name or expression resolves to.
@@ -454,7 +453,124 @@ pub struct ModuleSummary {
     pub classes: Vec<ClassSummary>,
     /// Module-level names bound by import or to a typed object, for
     /// resolving `from thismodule import name` in other modules.
-    pub exports: HashMap<String, Binding>,
+    pub exports: Exports,
     /// Where code nested deeper than the walker's limit was skipped.
     pub truncated_at: Option<Location>,
+}
+
+/// What a module exports a name as (a [`Binding`] other than `Unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export<'a> {
+    Qn(&'a str),
+    Instance(&'a str),
+}
+
+/// A module's exports: sorted by name, names and targets packed into one
+/// string (a module exports many names and the project stage only looks
+/// them up).
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    /// Each export's name, then its target.
+    text: Box<str>,
+    /// Per export, in order of name: where its name ends in `text`, and
+    /// where its target does (its top bit set for an instance). The name
+    /// starts where the previous target ends.
+    ends: Box<[(u32, u32)]>,
+}
+
+const INSTANCE: u32 = 1 << 31;
+
+impl Exports {
+    /// From names and their bindings; `Unknown` ones are left out.
+    pub fn new<'b>(bindings: impl IntoIterator<Item = (&'b str, &'b Binding)>) -> Self {
+        let mut all: Vec<(&str, &str, bool)> = bindings
+            .into_iter()
+            .filter_map(|(k, b)| match b {
+                Binding::Qn(q) => Some((k, q.as_str(), false)),
+                Binding::Instance(t) => Some((k, t.as_str(), true)),
+                Binding::Unknown => None,
+            })
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let len = all.iter().map(|(k, t, _)| k.len() + t.len()).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(all.len());
+        for (k, t, instance) in all {
+            text.push_str(k);
+            let name_end = text.len() as u32;
+            text.push_str(t);
+            let end = text.len() as u32;
+            debug_assert!(end < INSTANCE);
+            ends.push((name_end, if instance { end | INSTANCE } else { end }));
+        }
+        Exports {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th export (in order of name): its name and target.
+    fn entry(&self, i: usize) -> (&str, Export<'_>) {
+        let start = if i == 0 {
+            0
+        } else {
+            (self.ends[i - 1].1 & !INSTANCE) as usize
+        };
+        let (name_end, end) = self.ends[i];
+        let name = &self.text[start..name_end as usize];
+        let target = &self.text[name_end as usize..(end & !INSTANCE) as usize];
+        if end & INSTANCE != 0 {
+            (name, Export::Instance(target))
+        } else {
+            (name, Export::Qn(target))
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Export<'_>> {
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (k, e) = self.entry(mid);
+            match k.cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(e),
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_are_looked_up_by_name() {
+        let b = [
+            ("os", Binding::Qn("os".into())),
+            ("session", Binding::Instance("requests.Session".into())),
+            ("x", Binding::Unknown),
+            ("dot", Binding::Qn("numpy.dot".into())),
+            ("", Binding::Qn("empty".into())),
+        ];
+        let e = Exports::new(b.iter().map(|(k, v)| (*k, v)));
+        assert_eq!(e.len(), 4);
+        assert_eq!(e.get("os"), Some(Export::Qn("os")));
+        assert_eq!(e.get("dot"), Some(Export::Qn("numpy.dot")));
+        assert_eq!(e.get("session"), Some(Export::Instance("requests.Session")));
+        assert_eq!(e.get(""), Some(Export::Qn("empty")));
+        assert_eq!(e.get("x"), None);
+        assert_eq!(e.get("zzz"), None);
+        assert_eq!(Exports::default().get("os"), None);
+    }
 }
