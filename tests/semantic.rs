@@ -276,7 +276,7 @@ fn main_guard_marks_module_level_calls() {
     let guarded: Vec<(String, bool)> = module
         .calls
         .iter()
-        .map(|c| (m.names.get(c.target).to_string(), c.main_guard))
+        .map(|c| (m.names.get(c.target).to_string(), c.main_guard()))
         .collect();
     assert_eq!(
         guarded,

@@ -899,7 +899,7 @@ impl<'s> Project<'s> {
                 ),
                 // Constructed in a loop or comprehension: started
                 // more than once.
-                many: c.in_loop.is_some(),
+                many: c.in_loop().is_some(),
                 max_workers: None,
                 // Each instance runs its own `run()`.
                 instance: None,
@@ -909,7 +909,7 @@ impl<'s> Project<'s> {
                 form: crate::semantic::CallableForm::Ref,
                 pickles_closures: false,
                 chunking: None,
-                in_loop: c.in_loop,
+                in_loop: c.in_loop(),
                 spawns: true,
                 forks: false,
             };
@@ -963,7 +963,7 @@ impl<'s> Project<'s> {
                 continue;
             }
             for (ci, c) in s.calls.iter().enumerate() {
-                if c.main_guard {
+                if c.main_guard() {
                     continue;
                 }
                 if let Some(Target::Func(g)) = &self.call_targets[f][ci] {
@@ -1102,7 +1102,7 @@ impl<'s> Project<'s> {
         let mut calls_itself = false;
         for (c, t) in s.calls.iter().zip(&self.call_targets[f]) {
             if *t == Some(Target::Func(f)) {
-                if c.arith {
+                if c.arith() {
                     return (true, true);
                 }
                 calls_itself = true;
@@ -1167,7 +1167,7 @@ impl<'s> Project<'s> {
                 }
             }
             for (ci, c) in s.calls.iter().enumerate() {
-                let Some(l) = c.in_loop else { continue };
+                let Some(l) = c.in_loop() else { continue };
                 let chain = ancestors(l);
                 let per_element = chain.clone().any(|a| {
                     matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
@@ -1178,7 +1178,7 @@ impl<'s> Project<'s> {
                     Some(Target::Func(g)) => {
                         let e = &self.effects[*g];
                         let callee_async = self.funcs[*g].summary.is_async;
-                        if callee_async && !c.awaited {
+                        if callee_async && !c.awaited() {
                             (false, false)
                         } else {
                             (
@@ -1207,7 +1207,7 @@ impl<'s> Project<'s> {
                         unknown_in[a] = true;
                     }
                 }
-                if is_io || c.awaited {
+                if is_io || c.awaited() {
                     for a in chain.clone() {
                         io_in[a] = true;
                     }
@@ -1268,7 +1268,7 @@ impl<'s> Project<'s> {
                 .zip(targets)
                 .zip(call_effects)
                 .any(|((c, t), effect)| {
-                    !c.in_handler && matches!(t, Some(Target::External(_))) && effect.is_none()
+                    !c.in_handler() && matches!(t, Some(Target::External(_))) && effect.is_none()
                 });
         if self.recursive[f] {
             set(
@@ -1277,7 +1277,7 @@ impl<'s> Project<'s> {
             );
         }
         for (ci, c) in s.calls.iter().enumerate() {
-            if c.cold {
+            if c.cold() {
                 continue;
             }
             match &targets[ci] {
@@ -1292,10 +1292,10 @@ impl<'s> Project<'s> {
                             hops: 0,
                             origin: None,
                         };
-                        if *blocking && !c.awaited {
+                        if *blocking && !c.awaited() {
                             set(&mut e.blocking, ev.clone());
                         }
-                        if c.in_handler {
+                        if c.in_handler() {
                             continue;
                         }
                         match kind {
@@ -1304,11 +1304,11 @@ impl<'s> Project<'s> {
                             _ => set(&mut e.io_slow, ev),
                         }
                     }
-                    Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler => set(
+                    Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler() => set(
                         &mut e.vector,
                         Ev::direct(c.start, "vector", Detail::Vector(f, ci as u32)),
                     ),
-                    Some(Effect::Cpu { .. }) if !c.in_handler => set(
+                    Some(Effect::Cpu { .. }) if !c.in_handler() => set(
                         &mut e.cpu_weak,
                         Ev::direct(c.start, "cpu-call", Detail::Cpu(f, ci as u32)),
                     ),
@@ -1320,7 +1320,7 @@ impl<'s> Project<'s> {
                         continue;
                     }
                     let callee = self.funcs[g].summary;
-                    if callee.is_async && !c.awaited {
+                    if callee.is_async && !c.awaited() {
                         continue;
                     }
                     let ce = &self.effects[g];
@@ -1340,13 +1340,13 @@ impl<'s> Project<'s> {
                             ),
                         })
                     };
-                    if !callee.is_async && !c.awaited {
+                    if !callee.is_async && !c.awaited() {
                         fill(&mut e.blocking, || wrap(&ce.blocking));
                     }
                     // Error handling is not the hot path: what a handler
                     // calls can block, but does not make the work CPU- or
                     // I/O-bound.
-                    if c.in_handler {
+                    if c.in_handler() {
                         continue;
                     }
                     // CPU work far down a call chain is incidental to the

@@ -15,7 +15,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (ci, call) in s.calls.iter().enumerate() {
-            if call.awaited || call.cold {
+            if call.awaited() || call.cold() {
                 continue;
             }
             let (subject, chain, kind, alternative) = match &p.call_targets[f][ci] {

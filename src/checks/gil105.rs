@@ -41,7 +41,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             ));
         }
         for (ci, call) in s.calls.iter().enumerate() {
-            if call.awaited || call.cold {
+            if call.awaited() || call.cold() {
                 continue;
             }
             let Some(Target::Func(g)) = &p.call_targets[f][ci] else {

@@ -19,7 +19,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let s = p.funcs[cr.from].summary;
         let call = &s.calls[cr.call];
         let how = if s.is_module {
-            if call.main_guard {
+            if call.main_guard() {
                 continue;
             }
             "at module level".to_string()

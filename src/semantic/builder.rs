@@ -1247,11 +1247,7 @@ impl<'a> Builder<'a> {
                 let main_guard = self.main_guard > 0;
                 let target = self.intern(&q);
                 let display = self.intern(&display);
-                self.func().calls.push(CallSite {
-                    target,
-                    display,
-                    start,
-                    end,
+                let facts = CallFacts {
                     awaited,
                     arith,
                     in_loop,
@@ -1260,7 +1256,9 @@ impl<'a> Builder<'a> {
                     locked,
                     receiver,
                     main_guard,
-                });
+                };
+                let site = CallSite::new(target, display, start, end, facts);
+                self.func().calls.push(site);
             }
             self.call_shared_facts(call);
         }

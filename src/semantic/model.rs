@@ -115,6 +115,8 @@ impl Names {
     }
 }
 
+/// A resolved call. Its flags, loop and receiver are packed (a project
+/// has hundreds of thousands of call sites): build one from [`CallFacts`].
 #[derive(Debug, Clone)]
 pub struct CallSite {
     /// The resolved qualified name of the callee, in the module's `names`.
@@ -123,6 +125,18 @@ pub struct CallSite {
     pub display: Name,
     pub start: Location,
     pub end: Location,
+    /// The innermost enclosing loop plus one; 0 outside loops.
+    in_loop: u32,
+    /// The place key of a [`Receiver::Shared`] receiver; else 0.
+    shared_key: u32,
+    /// The `CALL_*` flags and the receiver's kind.
+    flags: u8,
+}
+
+/// What is known of a call besides its names and place: packed into a
+/// [`CallSite`].
+#[derive(Debug, Clone)]
+pub struct CallFacts {
     /// Awaited, or the expression of an `async with` / `async for`.
     pub awaited: bool,
     /// Part of arithmetic: an operand of a binary operation, or given an
@@ -142,8 +156,89 @@ pub struct CallSite {
     pub main_guard: bool,
 }
 
+const CALL_AWAITED: u8 = 1;
+const CALL_ARITH: u8 = 1 << 1;
+const CALL_IN_HANDLER: u8 = 1 << 2;
+const CALL_COLD: u8 = 1 << 3;
+const CALL_LOCKED: u8 = 1 << 4;
+const CALL_MAIN_GUARD: u8 = 1 << 5;
+/// The receiver's kind, in the top two bits.
+const CALL_SELF_OBJ: u8 = 1 << 6;
+const CALL_SHARED: u8 = 2 << 6;
+const CALL_RECEIVER: u8 = 3 << 6;
+
+impl CallSite {
+    pub fn new(target: Name, display: Name, start: Location, end: Location, f: CallFacts) -> Self {
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        let (kind, shared_key) = match f.receiver {
+            Receiver::Other => (0, 0),
+            Receiver::SelfObj => (CALL_SELF_OBJ, 0),
+            Receiver::Shared(k) => (CALL_SHARED, k.0),
+        };
+        CallSite {
+            target,
+            display,
+            start,
+            end,
+            in_loop: f.in_loop.map_or(0, |l| l + 1),
+            shared_key,
+            flags: flag(f.awaited, CALL_AWAITED)
+                | flag(f.arith, CALL_ARITH)
+                | flag(f.in_handler, CALL_IN_HANDLER)
+                | flag(f.cold, CALL_COLD)
+                | flag(f.locked, CALL_LOCKED)
+                | flag(f.main_guard, CALL_MAIN_GUARD)
+                | kind,
+        }
+    }
+
+    /// See [`CallFacts::awaited`].
+    pub fn awaited(&self) -> bool {
+        self.flags & CALL_AWAITED != 0
+    }
+
+    /// See [`CallFacts::arith`].
+    pub fn arith(&self) -> bool {
+        self.flags & CALL_ARITH != 0
+    }
+
+    /// Innermost enclosing loop.
+    pub fn in_loop(&self) -> Option<u32> {
+        self.in_loop.checked_sub(1)
+    }
+
+    /// Inside an `except` handler.
+    pub fn in_handler(&self) -> bool {
+        self.flags & CALL_IN_HANDLER != 0
+    }
+
+    /// In a branch that runs only when debugging.
+    pub fn cold(&self) -> bool {
+        self.flags & CALL_COLD != 0
+    }
+
+    /// A thread lock (or an untyped guard) is held at the call.
+    pub fn locked(&self) -> bool {
+        self.flags & CALL_LOCKED != 0
+    }
+
+    /// Under `if __name__ == "__main__":` (module level).
+    pub fn main_guard(&self) -> bool {
+        self.flags & CALL_MAIN_GUARD != 0
+    }
+
+    /// Whose method this is, for following a shared instance.
+    pub fn receiver(&self) -> Receiver {
+        match self.flags & CALL_RECEIVER {
+            CALL_SELF_OBJ => Receiver::SelfObj,
+            CALL_SHARED => Receiver::Shared(Name(self.shared_key)),
+            _ => Receiver::Other,
+        }
+    }
+}
+
 /// The object a method is called on, as far as sharing goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receiver {
     /// A plain function call, or a receiver advise does not follow.
     Other,
@@ -553,6 +648,46 @@ impl Exports {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_sites_pack_their_facts() {
+        let at = Location { row: 3, column: 7 };
+        let mut facts = CallFacts {
+            awaited: false,
+            arith: false,
+            in_loop: None,
+            in_handler: false,
+            cold: false,
+            locked: false,
+            receiver: Receiver::Other,
+            main_guard: false,
+        };
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
+        assert!(!(c.awaited() || c.arith() || c.in_handler() || c.cold()));
+        assert!(!(c.locked() || c.main_guard()));
+        assert_eq!(c.receiver(), Receiver::Other);
+        facts = CallFacts {
+            awaited: true,
+            arith: true,
+            in_loop: Some(0),
+            in_handler: true,
+            cold: true,
+            locked: true,
+            receiver: Receiver::Shared(Name(u32::MAX)),
+            main_guard: true,
+        };
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        assert_eq!(c.in_loop(), Some(0));
+        assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
+        assert!(c.locked() && c.main_guard());
+        assert_eq!(c.receiver(), Receiver::Shared(Name(u32::MAX)));
+        facts.receiver = Receiver::SelfObj;
+        facts.in_loop = Some(41);
+        let c = CallSite::new(Name(1), Name(2), at, at, facts);
+        assert_eq!((c.receiver(), c.in_loop()), (Receiver::SelfObj, Some(41)));
+        assert_eq!(std::mem::size_of::<CallSite>(), 36);
+    }
 
     #[test]
     fn exports_are_looked_up_by_name() {
