@@ -413,7 +413,7 @@ impl<'s> Resolver<'_, 's> {
         }
         let (file, ci) = class;
         let c = &self.modules[file].classes[ci];
-        if c.methods.iter().any(|m| m == method) {
+        if c.has_method(method) {
             let name = &mut walk.name;
             name.clear();
             name.push_str(&c.full);

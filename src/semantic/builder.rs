@@ -1060,13 +1060,13 @@ impl<'a> Builder<'a> {
             .collect();
         self.class_methods
             .insert(full.clone(), methods.iter().cloned().collect());
-        self.classes.push(ClassSummary {
-            full: full.clone(),
-            qualname: qualname.clone(),
-            def_loc: self.loc(c.name.range.start()),
+        self.classes.push(ClassSummary::new(
+            full.clone(),
+            &qualname,
+            self.loc(c.name.range.start()),
             bases,
-            methods,
-        });
+            methods.iter().map(String::as_str),
+        ));
         self.scopes
             .push(Scope::new(ScopeKind::Class, cat(&[&qualname, "."])));
         self.prepass(&c.body);

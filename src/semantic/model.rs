@@ -529,12 +529,56 @@ impl FuncName {
 
 #[derive(Debug, Clone)]
 pub struct ClassSummary {
+    /// Module-qualified: `pkg.net.Client`.
     pub full: String,
-    pub qualname: String,
+    /// Where the qualname starts in `full`.
+    qual_at: u32,
     pub def_loc: Location,
     /// Base classes, resolved to qualified names where possible.
     pub bases: Vec<String>,
-    pub methods: Vec<String>,
+    /// The names of the methods defined in the body, each followed by a
+    /// space (names are identifiers).
+    methods: Box<str>,
+}
+
+impl ClassSummary {
+    /// `full` must end with `qualname`.
+    pub fn new<'m>(
+        full: String,
+        qualname: &str,
+        def_loc: Location,
+        bases: Vec<String>,
+        methods: impl IntoIterator<Item = &'m str>,
+    ) -> Self {
+        debug_assert!(full.ends_with(qualname));
+        let mut names = String::new();
+        for m in methods {
+            debug_assert!(!m.contains(' '));
+            names.push_str(m);
+            names.push(' ');
+        }
+        ClassSummary {
+            qual_at: (full.len() - qualname.len()) as u32,
+            full,
+            def_loc,
+            bases,
+            methods: names.into_boxed_str(),
+        }
+    }
+
+    /// `__qualname__`: `Outer.Inner`, `f.<locals>.C`.
+    pub fn qualname(&self) -> &str {
+        &self.full[self.qual_at as usize..]
+    }
+
+    /// The methods defined in the class body, in order.
+    pub fn methods(&self) -> impl Iterator<Item = &str> {
+        self.methods.split_terminator(' ')
+    }
+
+    pub fn has_method(&self, name: &str) -> bool {
+        self.methods().any(|m| m == name)
+    }
 }
 
 /// Everything the project stage needs from one module.
@@ -687,6 +731,25 @@ mod tests {
         let c = CallSite::new(Name(1), Name(2), at, at, facts);
         assert_eq!((c.receiver(), c.in_loop()), (Receiver::SelfObj, Some(41)));
         assert_eq!(std::mem::size_of::<CallSite>(), 36);
+    }
+
+    #[test]
+    fn classes_keep_their_methods() {
+        let at = Location { row: 1, column: 1 };
+        let c = ClassSummary::new(
+            "m.f.<locals>.C".into(),
+            "f.<locals>.C",
+            at,
+            vec![],
+            ["a", "b_2"],
+        );
+        assert_eq!(c.qualname(), "f.<locals>.C");
+        assert_eq!(c.methods().collect::<Vec<_>>(), ["a", "b_2"]);
+        assert!(c.has_method("a") && c.has_method("b_2"));
+        assert!(!c.has_method("b") && !c.has_method(""));
+        let c = ClassSummary::new("C".into(), "C", at, vec![], []);
+        assert_eq!((c.qualname(), c.methods().count()), ("C", 0));
+        assert!(!c.has_method(""));
     }
 
     #[test]
