@@ -435,14 +435,12 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         }
         hotspots.push(Hotspot {
             file: module_file[node.file],
-            function: node.summary.qualname.clone(),
+            function: node.summary.qualname().to_string(),
             line: node.summary.def_loc.row,
             workload: w,
             contexts: project.contexts[f].iter().copied().collect(),
             evidence: project.evidence_list(f),
-            recommendation: if jit
-                .contains(&(module_file[node.file], node.summary.qualname.as_str()))
-            {
+            recommendation: if jit.contains(&(module_file[node.file], node.summary.qualname())) {
                 Recommendation::Jit
             } else if free_threaded
                 && w == Workload::Cpu

@@ -19,11 +19,11 @@ fn calls(m: &ModuleSummary, qualname: &str) -> Vec<String> {
     let f = m
         .functions
         .iter()
-        .find(|f| f.qualname == qualname)
+        .find(|f| f.qualname() == qualname)
         .unwrap_or_else(|| {
             panic!(
                 "no function {qualname}: {:?}",
-                m.functions.iter().map(|f| &f.qualname).collect::<Vec<_>>()
+                m.functions.iter().map(|f| f.qualname()).collect::<Vec<_>>()
             )
         });
     f.calls
@@ -150,7 +150,7 @@ fn dispatches_are_recorded_with_their_context() {
 #[test]
 fn qualnames_follow_python() {
     let m = summarise("class A:\n    class B:\n        def m(self):\n            def inner():\n                pass\n\ndef f():\n    class L:\n        def g(self):\n            pass\n", "app", false);
-    let names: Vec<&str> = m.functions.iter().map(|f| f.qualname.as_str()).collect();
+    let names: Vec<&str> = m.functions.iter().map(|f| f.qualname()).collect();
     assert_eq!(
         names,
         [
@@ -165,7 +165,11 @@ fn qualnames_follow_python() {
 
 /// (statement, kind, locked) of a function's shared-state accesses.
 fn accesses(m: &ModuleSummary, qualname: &str) -> Vec<(String, String, bool)> {
-    let f = m.functions.iter().find(|f| f.qualname == qualname).unwrap();
+    let f = m
+        .functions
+        .iter()
+        .find(|f| f.qualname() == qualname)
+        .unwrap();
     f.accesses
         .iter()
         .map(|a| (a.statement.clone(), format!("{:?}", a.kind), a.locked))
@@ -207,7 +211,7 @@ fn places_exclude_locals_thread_locals_and_fresh_objects() {
         "app",
         false,
     );
-    let f = m.functions.iter().find(|f| f.qualname == "C.m").unwrap();
+    let f = m.functions.iter().find(|f| f.qualname() == "C.m").unwrap();
     let keys: Vec<&str> = f.accesses.iter().map(|a| a.place.key.as_str()).collect();
     assert_eq!(keys, ["self.n", "a:app.C.count", "a:app.C.count"]);
 }
@@ -257,7 +261,7 @@ fn dispatches_know_their_pool_size_and_shared_receiver() {
 fn func<'m>(m: &'m ModuleSummary, qualname: &str) -> &'m advise::semantic::FunctionSummary {
     m.functions
         .iter()
-        .find(|f| f.qualname == qualname)
+        .find(|f| f.qualname() == qualname)
         .unwrap_or_else(|| panic!("no function {qualname}"))
 }
 
@@ -272,7 +276,7 @@ fn main_guard_marks_module_level_calls() {
     let guarded: Vec<(String, bool)> = module
         .calls
         .iter()
-        .map(|c| (m.names.get(c.target).to_string(), c.main_guard))
+        .map(|c| (m.names.get(c.target).to_string(), c.main_guard()))
         .collect();
     assert_eq!(
         guarded,
@@ -420,13 +424,17 @@ fn functions_know_their_line_span_and_unresolved_calls() {
     let src = "import time\n\n@decorate\ndef outer(conn):\n    def inner():\n        return 1\n    data = conn.recv(\n        64)\n    time.sleep(1)\n    return data\n\nx = 1\n";
     let m = summarise(src, "app", false);
     let span = |q: &str| {
-        let f = m.functions.iter().find(|f| f.qualname == q).unwrap();
+        let f = m.functions.iter().find(|f| f.qualname() == q).unwrap();
         (f.def_loc.row, f.end_loc.row)
     };
     assert_eq!(span("outer"), (4, 10));
     assert_eq!(span("outer.<locals>.inner"), (5, 6));
     assert_eq!(span("<module>"), (1, 13));
-    let outer = m.functions.iter().find(|f| f.qualname == "outer").unwrap();
+    let outer = m
+        .functions
+        .iter()
+        .find(|f| f.qualname() == "outer")
+        .unwrap();
     // `conn.recv(...)` cannot be resolved; `time.sleep` can.
     assert_eq!(outer.unresolved_calls, vec![(7, 8)]);
 }

@@ -9,7 +9,7 @@
 //! call graph apart from that bounded inner iteration.
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
-use crate::semantic::{Binding, DispatchSite, FunctionSummary, IterKind, ModuleSummary};
+use crate::semantic::{DispatchSite, Export, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -413,7 +413,7 @@ impl<'s> Resolver<'_, 's> {
         }
         let (file, ci) = class;
         let c = &self.modules[file].classes[ci];
-        if c.methods.iter().any(|m| m == method) {
+        if c.has_method(method) {
             let name = &mut walk.name;
             name.clear();
             name.push_str(&c.full);
@@ -455,11 +455,11 @@ impl<'s> Resolver<'_, 's> {
                         None => (rest, ""),
                     };
                     match self.modules[*mf].exports.get(name) {
-                        Some(Binding::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
+                        Some(Export::Qn(q)) if q != &qn[..dot + 1 + name.len()] => {
                             qn = Cow::Owned(format!("{q}{tail}"));
                             changed = true;
                         }
-                        Some(Binding::Instance(t)) => {
+                        Some(Export::Instance(t)) => {
                             qn = Cow::Owned(format!("{t}{tail}"));
                             changed = true;
                         }
@@ -703,7 +703,7 @@ impl<'s> Project<'s> {
             .map(|(m, &first)| -> Locals<'s> {
                 let mut funcs = sized(m.functions.len());
                 for (k, f) in m.functions.iter().enumerate() {
-                    funcs.entry(f.full.as_str()).or_insert(first + k);
+                    funcs.entry(f.full()).or_insert(first + k);
                 }
                 let mut classes = sized(m.classes.len());
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -723,7 +723,7 @@ impl<'s> Project<'s> {
                     summary: f,
                 });
                 if unique {
-                    global_funcs.entry(f.full.as_str()).or_insert(id);
+                    global_funcs.entry(f.full()).or_insert(id);
                 }
             }
             if unique {
@@ -886,7 +886,7 @@ impl<'s> Project<'s> {
                 start: c.start,
                 end: c.end,
                 context: ctx,
-                target: Some(self.funcs[run].summary.full.clone()),
+                target: Some(self.funcs[run].summary.full().to_string()),
                 target_display: format!("{display}.run"),
                 via: format!(
                     "{} (a {} subclass)",
@@ -899,7 +899,7 @@ impl<'s> Project<'s> {
                 ),
                 // Constructed in a loop or comprehension: started
                 // more than once.
-                many: c.in_loop.is_some(),
+                many: c.in_loop().is_some(),
                 max_workers: None,
                 // Each instance runs its own `run()`.
                 instance: None,
@@ -909,7 +909,7 @@ impl<'s> Project<'s> {
                 form: crate::semantic::CallableForm::Ref,
                 pickles_closures: false,
                 chunking: None,
-                in_loop: c.in_loop,
+                in_loop: c.in_loop(),
                 spawns: true,
                 forks: false,
             };
@@ -963,7 +963,7 @@ impl<'s> Project<'s> {
                 continue;
             }
             for (ci, c) in s.calls.iter().enumerate() {
-                if c.main_guard {
+                if c.main_guard() {
                     continue;
                 }
                 if let Some(Target::Func(g)) = &self.call_targets[f][ci] {
@@ -1102,7 +1102,7 @@ impl<'s> Project<'s> {
         let mut calls_itself = false;
         for (c, t) in s.calls.iter().zip(&self.call_targets[f]) {
             if *t == Some(Target::Func(f)) {
-                if c.arith {
+                if c.arith() {
                     return (true, true);
                 }
                 calls_itself = true;
@@ -1167,7 +1167,7 @@ impl<'s> Project<'s> {
                 }
             }
             for (ci, c) in s.calls.iter().enumerate() {
-                let Some(l) = c.in_loop else { continue };
+                let Some(l) = c.in_loop() else { continue };
                 let chain = ancestors(l);
                 let per_element = chain.clone().any(|a| {
                     matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
@@ -1178,7 +1178,7 @@ impl<'s> Project<'s> {
                     Some(Target::Func(g)) => {
                         let e = &self.effects[*g];
                         let callee_async = self.funcs[*g].summary.is_async;
-                        if callee_async && !c.awaited {
+                        if callee_async && !c.awaited() {
                             (false, false)
                         } else {
                             (
@@ -1207,7 +1207,7 @@ impl<'s> Project<'s> {
                         unknown_in[a] = true;
                     }
                 }
-                if is_io || c.awaited {
+                if is_io || c.awaited() {
                     for a in chain.clone() {
                         io_in[a] = true;
                     }
@@ -1268,7 +1268,7 @@ impl<'s> Project<'s> {
                 .zip(targets)
                 .zip(call_effects)
                 .any(|((c, t), effect)| {
-                    !c.in_handler && matches!(t, Some(Target::External(_))) && effect.is_none()
+                    !c.in_handler() && matches!(t, Some(Target::External(_))) && effect.is_none()
                 });
         if self.recursive[f] {
             set(
@@ -1277,7 +1277,7 @@ impl<'s> Project<'s> {
             );
         }
         for (ci, c) in s.calls.iter().enumerate() {
-            if c.cold {
+            if c.cold() {
                 continue;
             }
             match &targets[ci] {
@@ -1292,10 +1292,10 @@ impl<'s> Project<'s> {
                             hops: 0,
                             origin: None,
                         };
-                        if *blocking && !c.awaited {
+                        if *blocking && !c.awaited() {
                             set(&mut e.blocking, ev.clone());
                         }
-                        if c.in_handler {
+                        if c.in_handler() {
                             continue;
                         }
                         match kind {
@@ -1304,11 +1304,11 @@ impl<'s> Project<'s> {
                             _ => set(&mut e.io_slow, ev),
                         }
                     }
-                    Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler => set(
+                    Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler() => set(
                         &mut e.vector,
                         Ev::direct(c.start, "vector", Detail::Vector(f, ci as u32)),
                     ),
-                    Some(Effect::Cpu { .. }) if !c.in_handler => set(
+                    Some(Effect::Cpu { .. }) if !c.in_handler() => set(
                         &mut e.cpu_weak,
                         Ev::direct(c.start, "cpu-call", Detail::Cpu(f, ci as u32)),
                     ),
@@ -1320,7 +1320,7 @@ impl<'s> Project<'s> {
                         continue;
                     }
                     let callee = self.funcs[g].summary;
-                    if callee.is_async && !c.awaited {
+                    if callee.is_async && !c.awaited() {
                         continue;
                     }
                     let ce = &self.effects[g];
@@ -1340,13 +1340,13 @@ impl<'s> Project<'s> {
                             ),
                         })
                     };
-                    if !callee.is_async && !c.awaited {
+                    if !callee.is_async && !c.awaited() {
                         fill(&mut e.blocking, || wrap(&ce.blocking));
                     }
                     // Error handling is not the hot path: what a handler
                     // calls can block, but does not make the work CPU- or
                     // I/O-bound.
-                    if c.in_handler {
+                    if c.in_handler() {
                         continue;
                     }
                     // CPU work far down a call chain is incidental to the
@@ -1525,7 +1525,7 @@ impl<'s> Project<'s> {
             Detail::Loop { what } => format!("{what} doing Python arithmetic"),
             Detail::Recursion(f) => format!(
                 "recursive `{}` doing arithmetic",
-                self.funcs[f].summary.qualname
+                self.funcs[f].summary.qualname()
             ),
             Detail::Io(f, ci) => format!("`{}`", target(f, ci)),
             Detail::Vector(f, ci) => format!("`{}` (releases the GIL)", target(f, ci)),
@@ -1559,7 +1559,7 @@ impl<'s> Project<'s> {
                 self.detail(&leaf),
                 self.file_label(leaf_f),
                 leaf.line.row,
-                self.funcs[leaf_f].summary.qualname
+                self.funcs[leaf_f].summary.qualname()
             )
         }
     }

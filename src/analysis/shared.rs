@@ -127,13 +127,13 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
     for f in 0..n {
         let s = p.funcs[f].summary;
         for (ci, c) in s.calls.iter().enumerate() {
-            if c.in_loop.is_none() || c.in_handler {
+            if c.in_loop().is_none() || c.in_handler() {
                 continue;
             }
             if let Some(Target::Func(g)) = p.call_targets[f][ci] {
                 // `for x in xs: self.handle(x)` repeats on one object;
                 // `for s in services: s.start()` on many.
-                let on_one = !matches!(c.receiver, Receiver::Other);
+                let on_one = !matches!(c.receiver(), Receiver::Other);
                 work.push((g, on_one));
             }
         }
@@ -151,7 +151,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             let s = p.funcs[f].summary;
             for (ci, c) in s.calls.iter().enumerate() {
                 if let Some(Target::Func(g)) = p.call_targets[f][ci] {
-                    let next = match &c.receiver {
+                    let next = match c.receiver() {
                         Receiver::SelfObj => same_self[f],
                         Receiver::Shared(_) => true,
                         Receiver::Other => false,
@@ -281,12 +281,12 @@ impl SharedState {
                     if p.funcs[g].summary.is_async {
                         continue;
                     }
-                    let next_inst = match &c.receiver {
+                    let next_inst = match c.receiver() {
                         Receiver::SelfObj => inst,
-                        Receiver::Shared(k) => Some(intern(p.call_name(f, *k))),
+                        Receiver::Shared(k) => Some(intern(p.call_name(f, k))),
                         Receiver::Other => None,
                     };
-                    work.push((g, next_inst, locked || c.locked));
+                    work.push((g, next_inst, locked || c.locked()));
                 }
             }
         }

@@ -15,7 +15,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (ci, call) in s.calls.iter().enumerate() {
-            if call.awaited || call.cold {
+            if call.awaited() || call.cold() {
                 continue;
             }
             let (subject, chain, kind, alternative) = match &p.call_targets[f][ci] {
@@ -43,10 +43,10 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     };
                     let (_, leaf) = p.leaf(g, ev, Slot::Blocking);
                     let (lf, _) = p.leaf(g, ev, Slot::Blocking);
-                    let mut parts = vec![format!("`{}()`", callee.qualname)];
+                    let mut parts = vec![format!("`{}()`", callee.qualname())];
                     let (helpers, cut) = p.chain(g, ev, Slot::Blocking);
                     for h in helpers {
-                        parts.push(format!("`{}()`", p.funcs[h].summary.qualname));
+                        parts.push(format!("`{}()`", p.funcs[h].summary.qualname()));
                     }
                     if cut {
                         parts.push("…".to_string());
@@ -59,7 +59,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     ));
                     let kind = leaf.io.map(|(k, _)| k.as_str()).unwrap_or("I/O");
                     (
-                        callee.qualname.clone(),
+                        callee.qualname().to_string(),
                         parts.join(" -> "),
                         kind,
                         p.alternative(ev).map(str::to_string),
@@ -79,7 +79,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     ("call", p.call_name(f, call.display)),
                     ("chain", &chain),
                     ("kind", kind),
-                    ("coroutine", &s.qualname),
+                    ("coroutine", s.qualname()),
                     ("alternative", &alternative),
                 ],
             ));

@@ -31,17 +31,17 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 f,
                 fact.start,
                 fact.header_end,
-                Some(s.qualname.clone()),
+                Some(s.qualname().to_string()),
                 &[
-                    ("subject", &s.qualname),
+                    ("subject", s.qualname()),
                     ("evidence", &evidence),
                     ("chain", ""),
-                    ("coroutine", &s.qualname),
+                    ("coroutine", s.qualname()),
                 ],
             ));
         }
         for (ci, call) in s.calls.iter().enumerate() {
-            if call.awaited || call.cold {
+            if call.awaited() || call.cold() {
                 continue;
             }
             let Some(Target::Func(g)) = &p.call_targets[f][ci] else {
@@ -56,10 +56,10 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let evidence = p.describe(g, ev, Slot::CpuStrong);
-            let mut parts = vec![format!("`{}()`", callee.qualname)];
+            let mut parts = vec![format!("`{}()`", callee.qualname())];
             let (helpers, cut) = p.chain(g, ev, Slot::CpuStrong);
             for h in helpers {
-                parts.push(format!("`{}()`", p.funcs[h].summary.qualname));
+                parts.push(format!("`{}()`", p.funcs[h].summary.qualname()));
             }
             if cut {
                 parts.push("…".to_string());
@@ -70,12 +70,12 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 f,
                 call.start,
                 call.end,
-                Some(callee.qualname.clone()),
+                Some(callee.qualname().to_string()),
                 &[
-                    ("subject", &callee.qualname),
+                    ("subject", callee.qualname()),
                     ("evidence", &evidence),
                     ("chain", &chain),
-                    ("coroutine", &s.qualname),
+                    ("coroutine", s.qualname()),
                 ],
             ));
         }

@@ -38,7 +38,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     ("place", &a.place.display),
                     ("what", what(&a.place)),
                     ("statement", &a.statement),
-                    ("coroutine", &s.qualname),
+                    ("coroutine", s.qualname()),
                     ("read", read),
                     ("read_line", &read_line),
                     ("await_line", &await_line),

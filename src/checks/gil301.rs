@@ -19,7 +19,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let s = p.funcs[cr.from].summary;
         let call = &s.calls[cr.call];
         let how = if s.is_module {
-            if call.main_guard {
+            if call.main_guard() {
                 continue;
             }
             "at module level".to_string()
@@ -29,15 +29,16 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             };
             let site = &p.funcs[m].summary.calls[ci];
             let shown = p.call_name(m, site.display);
-            if shown == s.qualname {
+            if shown == s.qualname() {
                 format!(
                     "in `{}()`, which module-level code calls at line {}",
-                    s.qualname, site.start.row
+                    s.qualname(),
+                    site.start.row
                 )
             } else {
                 format!(
                     "in `{}()`, which runs at import time through `{}()` (called at module level at line {})",
-                    s.qualname, shown, site.start.row
+                    s.qualname(), shown, site.start.row
                 )
             }
         };

@@ -22,16 +22,16 @@ pub fn unpicklable(cx: &Cx, form: &CallableForm, target: Option<&Target>) -> Opt
                 return None;
             };
             let s = cx.p.funcs[*g].summary;
-            let (outer, _) = s.qualname.split_once(".<locals>.")?;
-            Some(match &s.class {
+            let (outer, _) = s.qualname().split_once(".<locals>.")?;
+            Some(match s.class() {
                 Some(class) => format!(
                     "`{}`, a method of class `{}` defined inside `{outer}()`",
-                    s.qualname.rsplit('.').next().unwrap_or(&s.qualname),
+                    s.qualname().rsplit('.').next().unwrap_or(s.qualname()),
                     class.rsplit('.').next().unwrap_or(class),
                 ),
                 None => format!(
                     "`{}`, a function nested in `{outer}()`",
-                    s.qualname.rsplit('.').next().unwrap_or(&s.qualname)
+                    s.qualname().rsplit('.').next().unwrap_or(s.qualname())
                 ),
             })
         }

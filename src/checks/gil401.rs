@@ -51,9 +51,9 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 f,
                 fact.start,
                 fact.header_end,
-                Some(s.qualname.clone()),
+                Some(s.qualname().to_string()),
                 &[
-                    ("subject", &s.qualname),
+                    ("subject", s.qualname()),
                     ("evidence", &evidence),
                     ("loop_line", &line),
                 ],

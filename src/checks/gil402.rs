@@ -29,14 +29,14 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let subject = if s.is_module {
                 "module-level code".to_string()
             } else {
-                format!("`{}`", s.qualname)
+                format!("`{}`", s.qualname())
             };
             out.push(cx.diag_with(
                 "GIL402",
                 f,
                 fact.start,
                 fact.header_end,
-                (!s.is_module).then(|| s.qualname.clone()),
+                (!s.is_module).then(|| s.qualname().to_string()),
                 &[("subject", &subject), ("vector", vector)],
                 facts,
             ));

@@ -102,7 +102,7 @@ impl Cx<'_, '_> {
             file: self.module_file[node.file],
             location: start,
             end_location: end,
-            function: (!node.summary.is_module).then(|| node.summary.qualname.clone()),
+            function: (!node.summary.is_module).then(|| node.summary.qualname().to_string()),
             subject,
             help: render(&rule.help, values),
             recommendation: rule.recommendation,
@@ -111,7 +111,7 @@ impl Cx<'_, '_> {
     }
 
     pub fn qualname(&self, f: FuncId) -> &str {
-        &self.p.funcs[f].summary.qualname
+        self.p.funcs[f].summary.qualname()
     }
 
     /// How a message names a dispatch target: a project function by its

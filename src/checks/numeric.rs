@@ -89,7 +89,7 @@ fn jit_blocker_uncached(
     memo: &mut HashMap<(FuncId, u32), Option<(Location, String)>>,
 ) -> Option<(Location, String)> {
     let s = p.funcs[f].summary;
-    if let Some(class) = &s.class {
+    if let Some(class) = s.class() {
         return Some((
             s.def_loc,
             format!(
@@ -118,7 +118,7 @@ fn jit_blocker_uncached(
             }
             Some(Target::Func(g)) if *g == f => {}
             Some(Target::Func(g)) => {
-                let helper = &p.funcs[*g].summary.qualname;
+                let helper = p.funcs[*g].summary.qualname();
                 if depth >= 4 {
                     found.push((c.start, format!("a call of `{helper}()`")));
                 } else if let Some((_, why)) = jit_blocker_in(p, *g, depth + 1, memo) {

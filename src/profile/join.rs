@@ -278,7 +278,7 @@ impl Joiner<'_, '_> {
         };
         let s = self.p.funcs[f].summary;
         match name {
-            Some(n) if !mapping::name_fits(n, &s.qualname, s.is_module) => {
+            Some(n) if !mapping::name_fits(n, s.qualname(), s.is_module) => {
                 FrameRes::Miss(Miss::Stale)
             }
             _ => FrameRes::Func(f),
@@ -633,7 +633,7 @@ pub fn apply(
             (
                 module_file[node.file],
                 node.summary.def_loc.row,
-                node.summary.qualname.as_str(),
+                node.summary.qualname(),
             ),
             f,
         );
@@ -725,7 +725,7 @@ pub fn apply(
         });
         hotspots.push(Hotspot {
             file: module_file[node.file],
-            function: node.summary.qualname.clone(),
+            function: node.summary.qualname().to_string(),
             line: node.summary.def_loc.row,
             workload,
             contexts,
@@ -756,10 +756,7 @@ pub fn apply(
         let share_of = |f: FuncId| j.accs.get(&f).map_or(0.0, |a| a.share / n);
         let mut by_name: HashMap<&str, Vec<FuncId>> = HashMap::default();
         for (f, node) in project.funcs.iter().enumerate() {
-            by_name
-                .entry(node.summary.qualname.as_str())
-                .or_default()
-                .push(f);
+            by_name.entry(node.summary.qualname()).or_default().push(f);
         }
         let none: Vec<FuncId> = Vec::new();
         for d in diagnostics.iter_mut() {

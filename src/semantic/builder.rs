@@ -366,13 +366,11 @@ impl<'a> Builder<'a> {
         self.scopes
             .push(Scope::new(ScopeKind::Module, String::new()));
         self.funcs.push(FunctionSummary {
-            qualname: "<module>".into(),
-            full: self.full("<module>"),
+            name: FuncName::new(self.full("<module>"), "<module>", None),
             def_loc: Location { row: 1, column: 1 },
             end_loc: self.loc(ruff_text_size::TextSize::of(self.src)),
             is_async: false,
             is_module: true,
-            class: None,
             has_arith: false,
             has_unknown: false,
             calls: ThinVec::new(),
@@ -393,12 +391,7 @@ impl<'a> Builder<'a> {
             .scopes
             .pop()
             .unwrap_or_else(|| Scope::new(ScopeKind::Module, String::new()));
-        let exports = module_scope
-            .names
-            .into_iter()
-            .filter(|(_, b)| !matches!(b, Binding::Unknown))
-            .map(|(k, b)| (k.to_string(), b))
-            .collect();
+        let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (*k, b)));
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
@@ -967,13 +960,11 @@ impl<'a> Builder<'a> {
             })
             .collect();
         self.funcs.push(FunctionSummary {
-            qualname: qualname.clone(),
-            full,
+            name: FuncName::new(full, &qualname, class_full.as_deref()),
             def_loc,
             end_loc: self.loc(f.range.end()),
             is_async: f.is_async,
             is_module: false,
-            class: class_full.clone(),
             has_arith: false,
             has_unknown: false,
             calls: ThinVec::new(),
@@ -1111,13 +1102,13 @@ impl<'a> Builder<'a> {
         self.class_methods
             .insert(full.clone(), methods.iter().cloned().collect());
         self.unshared_memo.get_mut().clear();
-        self.classes.push(ClassSummary {
-            full: full.clone(),
-            qualname: qualname.clone(),
-            def_loc: self.loc(c.name.range.start()),
+        self.classes.push(ClassSummary::new(
+            full.clone(),
+            &qualname,
+            self.loc(c.name.range.start()),
             bases,
-            methods,
-        });
+            methods.iter().map(String::as_str),
+        ));
         self.scopes
             .push(Scope::new(ScopeKind::Class, cat(&[&qualname, "."])));
         self.prepass(&c.body);
@@ -1298,11 +1289,7 @@ impl<'a> Builder<'a> {
                 let main_guard = self.main_guard > 0;
                 let target = self.intern(&q);
                 let display = self.intern(&display);
-                self.func().calls.push(CallSite {
-                    target,
-                    display,
-                    start,
-                    end,
+                let facts = CallFacts {
                     awaited,
                     arith,
                     in_loop,
@@ -1311,7 +1298,9 @@ impl<'a> Builder<'a> {
                     locked,
                     receiver,
                     main_guard,
-                });
+                };
+                let site = CallSite::new(target, display, start, end, facts);
+                self.func().calls.push(site);
             }
             self.call_shared_facts(call);
         }

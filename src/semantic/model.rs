@@ -3,7 +3,6 @@
 
 use crate::rulebook::ContextKind;
 use crate::source::Location;
-use rustc_hash::FxHashMap as HashMap;
 use thin_vec::ThinVec;
 
 /// What a name or expression resolves to.
@@ -116,6 +115,8 @@ impl Names {
     }
 }
 
+/// A resolved call. Its flags, loop and receiver are packed (a project
+/// has hundreds of thousands of call sites): build one from [`CallFacts`].
 #[derive(Debug, Clone)]
 pub struct CallSite {
     /// The resolved qualified name of the callee, in the module's `names`.
@@ -124,6 +125,18 @@ pub struct CallSite {
     pub display: Name,
     pub start: Location,
     pub end: Location,
+    /// The innermost enclosing loop plus one; 0 outside loops.
+    in_loop: u32,
+    /// The place key of a [`Receiver::Shared`] receiver; else 0.
+    shared_key: u32,
+    /// The `CALL_*` flags and the receiver's kind.
+    flags: u8,
+}
+
+/// What is known of a call besides its names and place: packed into a
+/// [`CallSite`].
+#[derive(Debug, Clone)]
+pub struct CallFacts {
     /// Awaited, or the expression of an `async with` / `async for`.
     pub awaited: bool,
     /// Part of arithmetic: an operand of a binary operation, or given an
@@ -143,8 +156,89 @@ pub struct CallSite {
     pub main_guard: bool,
 }
 
+const CALL_AWAITED: u8 = 1;
+const CALL_ARITH: u8 = 1 << 1;
+const CALL_IN_HANDLER: u8 = 1 << 2;
+const CALL_COLD: u8 = 1 << 3;
+const CALL_LOCKED: u8 = 1 << 4;
+const CALL_MAIN_GUARD: u8 = 1 << 5;
+/// The receiver's kind, in the top two bits.
+const CALL_SELF_OBJ: u8 = 1 << 6;
+const CALL_SHARED: u8 = 2 << 6;
+const CALL_RECEIVER: u8 = 3 << 6;
+
+impl CallSite {
+    pub fn new(target: Name, display: Name, start: Location, end: Location, f: CallFacts) -> Self {
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        let (kind, shared_key) = match f.receiver {
+            Receiver::Other => (0, 0),
+            Receiver::SelfObj => (CALL_SELF_OBJ, 0),
+            Receiver::Shared(k) => (CALL_SHARED, k.0),
+        };
+        CallSite {
+            target,
+            display,
+            start,
+            end,
+            in_loop: f.in_loop.map_or(0, |l| l + 1),
+            shared_key,
+            flags: flag(f.awaited, CALL_AWAITED)
+                | flag(f.arith, CALL_ARITH)
+                | flag(f.in_handler, CALL_IN_HANDLER)
+                | flag(f.cold, CALL_COLD)
+                | flag(f.locked, CALL_LOCKED)
+                | flag(f.main_guard, CALL_MAIN_GUARD)
+                | kind,
+        }
+    }
+
+    /// See [`CallFacts::awaited`].
+    pub fn awaited(&self) -> bool {
+        self.flags & CALL_AWAITED != 0
+    }
+
+    /// See [`CallFacts::arith`].
+    pub fn arith(&self) -> bool {
+        self.flags & CALL_ARITH != 0
+    }
+
+    /// Innermost enclosing loop.
+    pub fn in_loop(&self) -> Option<u32> {
+        self.in_loop.checked_sub(1)
+    }
+
+    /// Inside an `except` handler.
+    pub fn in_handler(&self) -> bool {
+        self.flags & CALL_IN_HANDLER != 0
+    }
+
+    /// In a branch that runs only when debugging.
+    pub fn cold(&self) -> bool {
+        self.flags & CALL_COLD != 0
+    }
+
+    /// A thread lock (or an untyped guard) is held at the call.
+    pub fn locked(&self) -> bool {
+        self.flags & CALL_LOCKED != 0
+    }
+
+    /// Under `if __name__ == "__main__":` (module level).
+    pub fn main_guard(&self) -> bool {
+        self.flags & CALL_MAIN_GUARD != 0
+    }
+
+    /// Whose method this is, for following a shared instance.
+    pub fn receiver(&self) -> Receiver {
+        match self.flags & CALL_RECEIVER {
+            CALL_SELF_OBJ => Receiver::SelfObj,
+            CALL_SHARED => Receiver::Shared(Name(self.shared_key)),
+            _ => Receiver::Other,
+        }
+    }
+}
+
 /// The object a method is called on, as far as sharing goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Receiver {
     /// A plain function call, or a receiver advise does not follow.
     Other,
@@ -343,19 +437,15 @@ pub struct FreshLock {
 /// every function of the project.)
 #[derive(Debug, Clone)]
 pub struct FunctionSummary {
-    /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
-    /// `<module>` for module-level code.
-    pub qualname: String,
-    /// Module-qualified: `pkg.net.Client.fetch`.
-    pub full: String,
+    /// The function's names: see [`FunctionSummary::qualname`],
+    /// [`FunctionSummary::full`] and [`FunctionSummary::class`].
+    pub name: FuncName,
     pub def_loc: Location,
     /// End of the function's last statement (the file's end for
     /// `<module>`); with `def_loc`, the lines a profile maps to it.
     pub end_loc: Location,
     pub is_async: bool,
     pub is_module: bool,
-    /// The class a method belongs to (qualified).
-    pub class: Option<String>,
     /// Arithmetic anywhere in the body (for recursion evidence).
     pub has_arith: bool,
     /// A call outside `except` handlers that advise cannot resolve and
@@ -382,14 +472,113 @@ pub struct FunctionSummary {
     pub constructs: ThinVec<Construct>,
 }
 
+impl FunctionSummary {
+    /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
+    /// `<module>` for module-level code.
+    pub fn qualname(&self) -> &str {
+        self.name.qualname()
+    }
+
+    /// Module-qualified: `pkg.net.Client.fetch`.
+    pub fn full(&self) -> &str {
+        self.name.full()
+    }
+
+    /// The class a method belongs to (qualified).
+    pub fn class(&self) -> Option<&str> {
+        self.name.class()
+    }
+}
+
+/// A function's qualified name, its qualname and its class in one string:
+/// the qualname is a suffix of the qualified name, and a method's class a
+/// prefix (`pkg.net.Client` of `pkg.net.Client.fetch`).
+#[derive(Debug, Clone)]
+pub struct FuncName {
+    full: Box<str>,
+    /// Where the qualname starts in `full`.
+    qual_at: u32,
+    /// Where the class ends in `full`; 0 for none.
+    class_end: u32,
+}
+
+impl FuncName {
+    /// `full` must end with `qualname`, and start with `class`.
+    pub fn new(full: String, qualname: &str, class: Option<&str>) -> Self {
+        debug_assert!(full.ends_with(qualname));
+        debug_assert!(class.is_none_or(|c| !c.is_empty() && full.starts_with(c)));
+        FuncName {
+            qual_at: (full.len() - qualname.len()) as u32,
+            class_end: class.map_or(0, |c| c.len() as u32),
+            full: full.into_boxed_str(),
+        }
+    }
+
+    pub fn qualname(&self) -> &str {
+        &self.full[self.qual_at as usize..]
+    }
+
+    pub fn full(&self) -> &str {
+        &self.full
+    }
+
+    pub fn class(&self) -> Option<&str> {
+        (self.class_end > 0).then(|| &self.full[..self.class_end as usize])
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ClassSummary {
+    /// Module-qualified: `pkg.net.Client`.
     pub full: String,
-    pub qualname: String,
+    /// Where the qualname starts in `full`.
+    qual_at: u32,
     pub def_loc: Location,
     /// Base classes, resolved to qualified names where possible.
     pub bases: Vec<String>,
-    pub methods: Vec<String>,
+    /// The names of the methods defined in the body, each followed by a
+    /// space (names are identifiers).
+    methods: Box<str>,
+}
+
+impl ClassSummary {
+    /// `full` must end with `qualname`.
+    pub fn new<'m>(
+        full: String,
+        qualname: &str,
+        def_loc: Location,
+        bases: Vec<String>,
+        methods: impl IntoIterator<Item = &'m str>,
+    ) -> Self {
+        debug_assert!(full.ends_with(qualname));
+        let mut names = String::new();
+        for m in methods {
+            debug_assert!(!m.contains(' '));
+            names.push_str(m);
+            names.push(' ');
+        }
+        ClassSummary {
+            qual_at: (full.len() - qualname.len()) as u32,
+            full,
+            def_loc,
+            bases,
+            methods: names.into_boxed_str(),
+        }
+    }
+
+    /// `__qualname__`: `Outer.Inner`, `f.<locals>.C`.
+    pub fn qualname(&self) -> &str {
+        &self.full[self.qual_at as usize..]
+    }
+
+    /// The methods defined in the class body, in order.
+    pub fn methods(&self) -> impl Iterator<Item = &str> {
+        self.methods.split_terminator(' ')
+    }
+
+    pub fn has_method(&self, name: &str) -> bool {
+        self.methods().any(|m| m == name)
+    }
 }
 
 /// Everything the project stage needs from one module.
@@ -403,7 +592,183 @@ pub struct ModuleSummary {
     pub classes: Vec<ClassSummary>,
     /// Module-level names bound by import or to a typed object, for
     /// resolving `from thismodule import name` in other modules.
-    pub exports: HashMap<String, Binding>,
+    pub exports: Exports,
     /// Where code nested deeper than the walker's limit was skipped.
     pub truncated_at: Option<Location>,
+}
+
+/// What a module exports a name as (a [`Binding`] other than `Unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export<'a> {
+    Qn(&'a str),
+    Instance(&'a str),
+}
+
+/// A module's exports: sorted by name, names and targets packed into one
+/// string (a module exports many names and the project stage only looks
+/// them up).
+#[derive(Debug, Clone, Default)]
+pub struct Exports {
+    /// Each export's name, then its target.
+    text: Box<str>,
+    /// Per export, in order of name: where its name ends in `text`, and
+    /// where its target does (its top bit set for an instance). The name
+    /// starts where the previous target ends.
+    ends: Box<[(u32, u32)]>,
+}
+
+const INSTANCE: u32 = 1 << 31;
+
+impl Exports {
+    /// From names and their bindings; `Unknown` ones are left out.
+    pub fn new<'b>(bindings: impl IntoIterator<Item = (&'b str, &'b Binding)>) -> Self {
+        let mut all: Vec<(&str, &str, bool)> = bindings
+            .into_iter()
+            .filter_map(|(k, b)| match b {
+                Binding::Qn(q) => Some((k, q.as_str(), false)),
+                Binding::Instance(t) => Some((k, t.as_str(), true)),
+                Binding::Unknown => None,
+            })
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let len = all.iter().map(|(k, t, _)| k.len() + t.len()).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(all.len());
+        for (k, t, instance) in all {
+            text.push_str(k);
+            let name_end = text.len() as u32;
+            text.push_str(t);
+            let end = text.len() as u32;
+            debug_assert!(end < INSTANCE);
+            ends.push((name_end, if instance { end | INSTANCE } else { end }));
+        }
+        Exports {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// How many names there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th export (in order of name): its name and target.
+    fn entry(&self, i: usize) -> (&str, Export<'_>) {
+        let start = if i == 0 {
+            0
+        } else {
+            (self.ends[i - 1].1 & !INSTANCE) as usize
+        };
+        let (name_end, end) = self.ends[i];
+        let name = &self.text[start..name_end as usize];
+        let target = &self.text[name_end as usize..(end & !INSTANCE) as usize];
+        if end & INSTANCE != 0 {
+            (name, Export::Instance(target))
+        } else {
+            (name, Export::Qn(target))
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Export<'_>> {
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (k, e) = self.entry(mid);
+            match k.cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(e),
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_sites_pack_their_facts() {
+        let at = Location { row: 3, column: 7 };
+        let mut facts = CallFacts {
+            awaited: false,
+            arith: false,
+            in_loop: None,
+            in_handler: false,
+            cold: false,
+            locked: false,
+            receiver: Receiver::Other,
+            main_guard: false,
+        };
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
+        assert!(!(c.awaited() || c.arith() || c.in_handler() || c.cold()));
+        assert!(!(c.locked() || c.main_guard()));
+        assert_eq!(c.receiver(), Receiver::Other);
+        facts = CallFacts {
+            awaited: true,
+            arith: true,
+            in_loop: Some(0),
+            in_handler: true,
+            cold: true,
+            locked: true,
+            receiver: Receiver::Shared(Name(u32::MAX)),
+            main_guard: true,
+        };
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        assert_eq!(c.in_loop(), Some(0));
+        assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
+        assert!(c.locked() && c.main_guard());
+        assert_eq!(c.receiver(), Receiver::Shared(Name(u32::MAX)));
+        facts.receiver = Receiver::SelfObj;
+        facts.in_loop = Some(41);
+        let c = CallSite::new(Name(1), Name(2), at, at, facts);
+        assert_eq!((c.receiver(), c.in_loop()), (Receiver::SelfObj, Some(41)));
+        assert_eq!(std::mem::size_of::<CallSite>(), 36);
+    }
+
+    #[test]
+    fn classes_keep_their_methods() {
+        let at = Location { row: 1, column: 1 };
+        let c = ClassSummary::new(
+            "m.f.<locals>.C".into(),
+            "f.<locals>.C",
+            at,
+            vec![],
+            ["a", "b_2"],
+        );
+        assert_eq!(c.qualname(), "f.<locals>.C");
+        assert_eq!(c.methods().collect::<Vec<_>>(), ["a", "b_2"]);
+        assert!(c.has_method("a") && c.has_method("b_2"));
+        assert!(!c.has_method("b") && !c.has_method(""));
+        let c = ClassSummary::new("C".into(), "C", at, vec![], []);
+        assert_eq!((c.qualname(), c.methods().count()), ("C", 0));
+        assert!(!c.has_method(""));
+    }
+
+    #[test]
+    fn exports_are_looked_up_by_name() {
+        let b = [
+            ("os", Binding::Qn("os".into())),
+            ("session", Binding::Instance("requests.Session".into())),
+            ("x", Binding::Unknown),
+            ("dot", Binding::Qn("numpy.dot".into())),
+            ("", Binding::Qn("empty".into())),
+        ];
+        let e = Exports::new(b.iter().map(|(k, v)| (*k, v)));
+        assert_eq!(e.len(), 4);
+        assert_eq!(e.get("os"), Some(Export::Qn("os")));
+        assert_eq!(e.get("dot"), Some(Export::Qn("numpy.dot")));
+        assert_eq!(e.get("session"), Some(Export::Instance("requests.Session")));
+        assert_eq!(e.get(""), Some(Export::Qn("empty")));
+        assert_eq!(e.get("x"), None);
+        assert_eq!(e.get("zzz"), None);
+        assert_eq!(Exports::default().get("os"), None);
+    }
 }
