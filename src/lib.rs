@@ -438,13 +438,13 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             function: node.summary.qualname().to_string(),
             line: node.summary.def_loc.row,
             workload: w,
-            contexts: project.contexts[f].iter().copied().collect(),
+            contexts: project.contexts[f].iter().collect(),
             evidence: project.evidence_list(f),
             recommendation: if jit.contains(&(module_file[node.file], node.summary.qualname())) {
                 Recommendation::Jit
             } else if free_threaded
                 && w == Workload::Cpu
-                && project.contexts[f].contains(&ContextKind::Threads)
+                && project.contexts[f].contains(ContextKind::Threads)
             {
                 Recommendation::FreeThreading
             } else {

@@ -14,8 +14,8 @@ use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::rc::Rc;
+use thin_vec::ThinVec;
 
 pub type FuncId = usize;
 
@@ -193,19 +193,19 @@ pub struct Project<'s> {
     call_effects: PerCall<Option<&'s Effect>>,
     pub effects: Vec<Effects>,
     pub workload: Vec<Workload>,
-    pub contexts: Vec<BTreeSet<ContextKind>>,
+    pub contexts: Vec<Contexts>,
     pub dispatches: Vec<Dispatch<'s>>,
     pub recursive: Vec<bool>,
     /// The function calls something advise cannot follow.
     pub uncertain: Vec<bool>,
     /// Heavy loops per function (indices into its `loops`).
-    pub heavy_loops: Vec<Vec<u32>>,
+    pub heavy_loops: Vec<ThinVec<u32>>,
     pub dispatched: Vec<bool>,
     /// Unprotected accesses to state shared between threads.
     pub shared: super::shared::SharedState,
     /// Per function, per loop: a compute loop (Python work, no I/O, every
     /// call known).
-    pub compute: Vec<Vec<bool>>,
+    pub compute: Vec<ThinVec<bool>>,
     /// Calls that create pools, processes and threads.
     pub creations: Vec<Creation>,
     /// Functions that run when their module is imported, and how.
@@ -213,6 +213,48 @@ pub struct Project<'s> {
     /// Calls of project functions used as iterables (`imap(f, gen())`,
     /// `for x in gen()`), by (file, qualified name as written).
     pub iter_calls: HashMap<(usize, String), FuncId>,
+}
+
+/// The contexts a function runs in, a bit per [`ContextKind`] (a set per
+/// function of the project). Iterates in the kinds' order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Contexts(u8);
+
+impl Contexts {
+    const ALL: [ContextKind; 5] = [
+        ContextKind::Threads,
+        ContextKind::Processes,
+        ContextKind::Interpreters,
+        ContextKind::Async,
+        ContextKind::Main,
+    ];
+
+    fn bit(c: ContextKind) -> u8 {
+        // Every kind is listed once in `ALL`, in declaration order.
+        match c {
+            ContextKind::Threads => 1,
+            ContextKind::Processes => 2,
+            ContextKind::Interpreters => 4,
+            ContextKind::Async => 8,
+            ContextKind::Main => 16,
+        }
+    }
+
+    pub fn insert(&mut self, c: ContextKind) {
+        self.0 |= Self::bit(c);
+    }
+
+    pub fn contains(&self, c: ContextKind) -> bool {
+        self.0 & Self::bit(c) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ContextKind> + '_ {
+        Self::ALL.into_iter().filter(|&c| self.contains(c))
+    }
 }
 
 /// One value per call site of every function, stored flat: `table[f]`
@@ -760,14 +802,14 @@ impl<'s> Project<'s> {
             call_effects: PerCall::default(),
             effects: vec![Effects::default(); n],
             workload: vec![Workload::Light; n],
-            contexts: vec![BTreeSet::new(); n],
+            contexts: vec![Contexts::default(); n],
             dispatches: Vec::new(),
             recursive: vec![false; n],
             uncertain: vec![false; n],
-            heavy_loops: vec![Vec::new(); n],
+            heavy_loops: vec![ThinVec::new(); n],
             dispatched: vec![false; n],
             shared: Default::default(),
-            compute: vec![Vec::new(); n],
+            compute: vec![ThinVec::new(); n],
             creations: Vec::new(),
             import_time: vec![None; n],
             iter_calls: HashMap::default(),
@@ -1607,7 +1649,7 @@ impl<'s> Project<'s> {
         match self.workload[f] {
             Workload::Cpu => Recommendation::Processes,
             Workload::Io => {
-                if self.contexts[f].contains(&ContextKind::Async) {
+                if self.contexts[f].contains(ContextKind::Async) {
                     Recommendation::Asyncio
                 } else {
                     Recommendation::Threads
@@ -1769,5 +1811,34 @@ pub fn classify(e: &Effects) -> Workload {
         Workload::Vector
     } else {
         Workload::Light
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contexts_are_a_set_in_the_kinds_order() {
+        for mask in 0u8..32 {
+            let mut set = Contexts::default();
+            let mut reference = std::collections::BTreeSet::new();
+            // Insert in reverse, and twice: order and repeats must not show.
+            for (i, &c) in Contexts::ALL.iter().enumerate().rev() {
+                if mask & (1 << i) != 0 {
+                    set.insert(c);
+                    set.insert(c);
+                    reference.insert(c);
+                }
+            }
+            assert_eq!(
+                set.iter().collect::<Vec<_>>(),
+                reference.iter().copied().collect::<Vec<_>>()
+            );
+            assert_eq!(set.is_empty(), reference.is_empty());
+            for c in Contexts::ALL {
+                assert_eq!(set.contains(c), reference.contains(&c));
+            }
+        }
     }
 }

@@ -703,7 +703,7 @@ pub fn apply(
         let node = &project.funcs[f];
         let static_w = project.workload[f];
         let mut m = measured_of(f, Some(acc), static_w);
-        let contexts: Vec<ContextKind> = project.contexts[f].iter().copied().collect();
+        let contexts: Vec<ContextKind> = project.contexts[f].iter().collect();
         let (workload, recommendation) = match m.workload {
             Some(mc) if mc != Workload::Light => {
                 m.corrected = mc != static_w;
