@@ -579,11 +579,14 @@ impl ClassSummary {
     /// (A substring search of the packed names: splitting them costs
     /// several times more on classes with many methods.)
     pub fn has_method(&self, name: &str) -> bool {
+        if name.is_empty() {
+            // Parser recovery can leave a `def` without a name.
+            return self.methods().any(str::is_empty);
+        }
         let packed = self.methods.as_bytes();
-        !name.is_empty()
-            && self.methods.match_indices(name).any(|(at, _)| {
-                (at == 0 || packed[at - 1] == b' ') && packed.get(at + name.len()) == Some(&b' ')
-            })
+        self.methods.match_indices(name).any(|(at, _)| {
+            (at == 0 || packed[at - 1] == b' ') && packed.get(at + name.len()) == Some(&b' ')
+        })
     }
 }
 
@@ -757,6 +760,8 @@ mod tests {
         let c = ClassSummary::new("C".into(), "C", at, vec![], ["run_a", "a_run", "arun"]);
         assert!(c.has_method("run_a") && c.has_method("a_run") && c.has_method("arun"));
         assert!(!c.has_method("run") && !c.has_method("a") && !c.has_method("un_a"));
+        let c = ClassSummary::new("C".into(), "C", at, vec![], ["a", ""]);
+        assert!(c.has_method("") && c.has_method("a"));
         let c = ClassSummary::new("C".into(), "C", at, vec![], []);
         assert_eq!((c.qualname(), c.methods().count()), ("C", 0));
         assert!(!c.has_method(""));
