@@ -106,6 +106,11 @@ pub struct Options {
     pub target: target::TargetChoice,
     /// Profiles to join to the analysis (`--profile`).
     pub profiles: Vec<profile::Profile>,
+    /// Build the list of hot functions ([`Outcome::hotspots`]). Reports
+    /// that do not show it (text without the summary, and every format but
+    /// JSON) leave it out: it is most of the memory a large run adds after
+    /// the analysis. Profiles need it, so it is built whenever one is given.
+    pub hotspots: bool,
 }
 
 /// What to analyse, each input with the settings governing it.
@@ -427,7 +432,12 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         .collect();
     let free_threaded = target.info.kind == rulebook::TargetKind::FreeThreaded;
     let mut hotspots = Vec::new();
-    for (f, node) in project.funcs.iter().enumerate() {
+    let funcs = if opts.hotspots || !opts.profiles.is_empty() {
+        &project.funcs[..]
+    } else {
+        &[]
+    };
+    for (f, node) in funcs.iter().enumerate() {
         let w = project.workload[f];
         let dispatched = project.dispatched[f];
         if w == Workload::Light && !dispatched {

@@ -194,6 +194,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         force_exclude: cli.force_exclude,
         target: advise::target::TargetChoice::Auto,
         profiles,
+        hotspots: true,
     };
     let inputs = advise::discover(&opts).map_err(|e| e.to_string())?;
     if cli.parse_only {
@@ -222,6 +223,19 @@ fn run(cli: Cli) -> Result<u8, String> {
     let rules: Vec<&Path> = rules.iter().map(PathBuf::as_path).collect();
     let rb = Rulebook::load(&rules).map_err(|e| format!("invalid rules file: {e}"))?;
 
+    let format = output_format(&cli);
+    // Each input is one file of the outcome.
+    let summary = match cli.summary {
+        Summary::Always => true,
+        Summary::Never => false,
+        Summary::Auto => inputs.len() <= 50,
+    };
+    opts.hotspots = !cli.statistics
+        && match format {
+            OutputFormat::Json => true,
+            OutputFormat::Full => summary,
+            _ => false,
+        };
     let outcome = advise::analyse_inputs(inputs, &opts, &rb);
     if cli.verbose {
         if let Some(r) = &outcome.profile {
@@ -231,7 +245,6 @@ fn run(cli: Cli) -> Result<u8, String> {
     for w in warnings.iter().chain(outcome.warnings.iter()) {
         warn(w);
     }
-    let format = output_format(&cli);
     let rendered = if cli.statistics {
         match format {
             OutputFormat::Json | OutputFormat::JsonLines => {
@@ -241,14 +254,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
     } else {
         match format {
-            OutputFormat::Full => {
-                let summary = match cli.summary {
-                    Summary::Always => true,
-                    Summary::Never => false,
-                    Summary::Auto => outcome.files.len() <= 50,
-                };
-                report::text::render(&outcome, summary)
-            }
+            OutputFormat::Full => report::text::render(&outcome, summary),
             OutputFormat::Concise => report::concise::render(&outcome),
             OutputFormat::Json => report::json::render(&outcome),
             OutputFormat::JsonLines => report::json::render_lines(&outcome),

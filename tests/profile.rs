@@ -708,6 +708,7 @@ fn damaged_real_profiles_never_panic() {
                         force_exclude: false,
                         target: advise::target::TargetChoice::Gil,
                         profiles: vec![p],
+                        hotspots: true,
                     };
                     let o = advise::analyse(&opts, &rb).expect("no configuration errors");
                     for h in &o.hotspots {
