@@ -170,9 +170,6 @@ pub struct Builder<'a> {
     interned: HashMap<Box<str>, Name>,
 }
 
-/// Python's builtin names: an unbound name that is one of these resolves
-/// to `builtins.<name>`.
-// Sorted: looked up by binary search (a unit test keeps it sorted).
 /// What a name is bound to, borrowed from its scope.
 enum Found<'b> {
     Bound(&'b Binding),
@@ -187,6 +184,10 @@ fn is_builtin(name: &str) -> bool {
         .contains(name)
 }
 
+/// Python's builtin names: an unbound name that is one of these resolves
+/// to `builtins.<name>`.
+// Kept sorted and free of repeats (a unit test checks), so that an edit
+// is easy to review.
 const BUILTINS: &[&str] = &[
     "__import__",
     "abs",
@@ -733,29 +734,30 @@ impl<'a> Builder<'a> {
     fn resolve(&self, e: &Expr) -> Binding {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()),
-            // `name.attr`, the usual case, without copying the name's
-            // binding first.
-            Expr::Attribute(a) if a.value.is_name_expr() => {
-                let Expr::Name(n) = &*a.value else {
-                    return Binding::Unknown;
-                };
+            Expr::Attribute(a) => {
                 let attr = a.attr.as_str();
-                match self.lookup_ref(n.id.as_str()) {
-                    Found::Bound(Binding::Qn(q)) => Binding::Qn(cat(&[q, ".", attr])),
-                    Found::Bound(Binding::Instance(t)) => self.instance_attr(t, attr),
-                    Found::Builtin => Binding::Qn(cat(&["builtins.", n.id.as_str(), ".", attr])),
-                    Found::Bound(Binding::Unknown) | Found::Unbound => Binding::Unknown,
+                // `name.attr`, the usual case, without copying the name's
+                // binding first.
+                if let Expr::Name(n) = &*a.value {
+                    return match self.lookup_ref(n.id.as_str()) {
+                        Found::Bound(Binding::Qn(q)) => Binding::Qn(cat(&[q, ".", attr])),
+                        Found::Bound(Binding::Instance(t)) => self.instance_attr(t, attr),
+                        Found::Builtin => {
+                            Binding::Qn(cat(&["builtins.", n.id.as_str(), ".", attr]))
+                        }
+                        Found::Bound(Binding::Unknown) | Found::Unbound => Binding::Unknown,
+                    };
+                }
+                match self.resolve(&a.value) {
+                    Binding::Qn(mut q) => {
+                        q.push('.');
+                        q.push_str(attr);
+                        Binding::Qn(q)
+                    }
+                    Binding::Instance(t) => self.instance_attr(&t, attr),
+                    Binding::Unknown => Binding::Unknown,
                 }
             }
-            Expr::Attribute(a) => match self.resolve(&a.value) {
-                Binding::Qn(mut q) => {
-                    q.push('.');
-                    q.push_str(a.attr.as_str());
-                    Binding::Qn(q)
-                }
-                Binding::Instance(t) => self.instance_attr(&t, a.attr.as_str()),
-                Binding::Unknown => Binding::Unknown,
-            },
             Expr::Call(c) => match self.resolve(&c.func) {
                 Binding::Qn(q) => self.call_result(&q, Some(c)),
                 _ => Binding::Unknown,
@@ -1582,54 +1584,18 @@ fn compact_name(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Short and without whitespace: [`compact`] would return it unchanged.
 fn already_compact(s: &str) -> bool {
-    s.len() <= 80
+    s.len() <= COMPACT_MAX
         // Printable ASCII (the usual case), else the exact test.
         && (s.bytes().all(|b| b > b' ' && b < 0x7f) || !s.chars().any(char::is_whitespace))
-}
-
-fn compact(s: &str) -> String {
-    if already_compact(s) {
-        return s.to_string();
-    }
-    compact_ascii(s).unwrap_or_else(|| compact_chars(s))
 }
 
 /// The longest text [`compact`] keeps before its ellipsis.
 const COMPACT_MAX: usize = 80;
 
-/// [`compact_chars`] over bytes, for text that is ASCII as far as it is
-/// read (statements are compacted for every message-worthy fact); `None`
-/// at the first other byte.
-fn compact_ascii(s: &str) -> Option<String> {
-    let mut out: Vec<u8> = Vec::with_capacity(s.len().min(COMPACT_MAX + 4));
-    let mut space = false;
-    for &c in s.as_bytes() {
-        if !c.is_ascii() {
-            return None;
-        }
-        // `char::is_whitespace` on ASCII (vertical tab included).
-        if matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-            space = true;
-        } else {
-            if space
-                && !out.is_empty()
-                && !matches!(c, b')' | b']' | b'.' | b',')
-                && !matches!(out.last(), Some(b'(' | b'[' | b'.'))
-            {
-                out.push(b' ');
-            }
-            space = false;
-            out.push(c);
-        }
-        if out.len() > COMPACT_MAX {
-            out.extend_from_slice("…".as_bytes());
-            break;
-        }
+fn compact(s: &str) -> String {
+    if already_compact(s) {
+        return s.to_string();
     }
-    String::from_utf8(out).ok()
-}
-
-fn compact_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(4 * COMPACT_MAX));
     let mut space = false;
     for c in s.chars() {
@@ -1639,7 +1605,8 @@ fn compact_chars(s: &str) -> String {
             if space
                 && !out.is_empty()
                 && !matches!(c, ')' | ']' | '.' | ',')
-                && !out.ends_with(['(', '[', '.'])
+                // (The last byte: these are ASCII, so it is the last char.)
+                && !matches!(out.as_bytes().last(), Some(b'(' | b'[' | b'.'))
             {
                 out.push(' ');
             }
@@ -2103,24 +2070,7 @@ mod tests {
     }
 
     #[test]
-    fn compact_over_bytes_agrees_with_compact_over_chars() {
-        let alphabet = b" \t\n\x0b\x0c\r()[].,=+ab";
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        for n in 0..5_000 {
-            let len = n % 200;
-            let text: String = (0..len)
-                .map(|_| {
-                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                    alphabet[(seed >> 33) as usize % alphabet.len()] as char
-                })
-                .collect();
-            assert_eq!(
-                compact_ascii(&text).as_deref(),
-                Some(compact_chars(&text).as_str()),
-                "{text:?}"
-            );
-        }
-        assert_eq!(compact_ascii("x = 'é'"), None);
+    fn compact_folds_whitespace_around_non_ascii_text() {
         assert_eq!(compact("x  =  'é'"), "x = 'é'");
     }
 }
