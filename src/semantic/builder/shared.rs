@@ -188,6 +188,11 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// How an origin that is a read of a place reads in messages.
+    fn read_of(&self, d: Disp) -> String {
+        format!("the read of `{}`", self.disp(d))
+    }
+
     pub(super) fn note_await(&mut self, at: TextSize) {
         self.awaits += 1;
         self.last_await = Some(self.loc(at));
@@ -600,10 +605,7 @@ impl<'a> Builder<'a> {
             if let Some(r) = same.iter().find(|r| r.awaits < self.awaits) {
                 (
                     AccessKind::AcrossAwait,
-                    Some((
-                        self.loc(r.at),
-                        format!("the read of `{}`", self.disp(r.display)),
-                    )),
+                    Some((self.loc(r.at), self.read_of(r.display))),
                 )
             } else {
                 match self.find_check(&key) {
@@ -628,7 +630,7 @@ impl<'a> Builder<'a> {
                 .iter()
                 .map(|r| (self.loc(r.at), r))
                 .find(|(at, _)| at.row != here.row)
-                .map(|(at, r)| (at, format!("the read of `{}`", self.disp(r.display))));
+                .map(|(at, r)| (at, self.read_of(r.display)));
             (AccessKind::ReadModifyWrite, origin)
         } else {
             // Adding after a size check only overshoots a soft bound.
@@ -786,10 +788,7 @@ impl<'a> Builder<'a> {
             let at = self.loc(a.target.range().start());
             let (kind, origin) = if is_async {
                 if self.awaits > awaits_before {
-                    (
-                        AccessKind::AcrossAwait,
-                        Some((at, format!("the read of `{}`", self.disp(p.display)))),
-                    )
+                    (AccessKind::AcrossAwait, Some((at, self.read_of(p.display))))
                 } else {
                     (AccessKind::Write, None)
                 }
