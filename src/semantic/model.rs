@@ -107,7 +107,7 @@ impl Names {
         self.ends.is_empty()
     }
 
-    /// Add a name (the caller keeps them distinct).
+    /// Add a name (a caller that interns keeps them distinct).
     pub fn push(&mut self, s: &str) -> Name {
         self.text.push_str(s);
         self.ends.push(self.text.len() as u32);
@@ -613,20 +613,16 @@ pub enum Export<'a> {
     Instance(&'a str),
 }
 
-/// A module's exports: sorted by name, names and targets packed into one
-/// string (a module exports many names and the project stage only looks
+/// A module's exports, sorted by name, names and targets packed into one
+/// [`Names`] (a module exports many names and the project stage only looks
 /// them up).
 #[derive(Debug, Clone, Default)]
 pub struct Exports {
-    /// Each export's name, then its target.
-    text: Box<str>,
-    /// Per export, in order of name: where its name ends in `text`, and
-    /// where its target does (its top bit set for an instance). The name
-    /// starts where the previous target ends.
-    ends: Box<[(u32, u32)]>,
+    /// Each export's name, then its target, in order of name.
+    pairs: Names,
+    /// Per export: its target is the type of an instance.
+    instance: Box<[bool]>,
 }
-
-const INSTANCE: u32 = 1 << 31;
 
 impl Exports {
     /// From names and their bindings; `Unknown` ones are left out.
@@ -640,43 +636,31 @@ impl Exports {
             })
             .collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let len = all.iter().map(|(k, t, _)| k.len() + t.len()).sum();
-        let mut text = String::with_capacity(len);
-        let mut ends = Vec::with_capacity(all.len());
-        for (k, t, instance) in all {
-            text.push_str(k);
-            let name_end = text.len() as u32;
-            text.push_str(t);
-            let end = text.len() as u32;
-            debug_assert!(end < INSTANCE);
-            ends.push((name_end, if instance { end | INSTANCE } else { end }));
+        let mut pairs = Names::default();
+        for (k, t, _) in &all {
+            pairs.push(k);
+            pairs.push(t);
         }
         Exports {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            pairs,
+            instance: all.iter().map(|&(_, _, i)| i).collect(),
         }
     }
 
     /// How many names there are.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.instance.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.instance.is_empty()
     }
 
     /// The `i`th export (in order of name): its name and target.
     fn entry(&self, i: usize) -> (&str, Export<'_>) {
-        let start = if i == 0 {
-            0
-        } else {
-            (self.ends[i - 1].1 & !INSTANCE) as usize
-        };
-        let (name_end, end) = self.ends[i];
-        let name = &self.text[start..name_end as usize];
-        let target = &self.text[name_end as usize..(end & !INSTANCE) as usize];
-        if end & INSTANCE != 0 {
+        let name = self.pairs.get(Name(2 * i as u32));
+        let target = self.pairs.get(Name(2 * i as u32 + 1));
+        if self.instance[i] {
             (name, Export::Instance(target))
         } else {
             (name, Export::Qn(target))
@@ -684,7 +668,7 @@ impl Exports {
     }
 
     pub fn get(&self, name: &str) -> Option<Export<'_>> {
-        let (mut lo, mut hi) = (0, self.ends.len());
+        let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (k, e) = self.entry(mid);
