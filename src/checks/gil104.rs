@@ -41,16 +41,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                     let Some(ev) = &p.effects[g].blocking else {
                         continue;
                     };
-                    let (_, leaf) = p.leaf(g, ev, Slot::Blocking);
-                    let (lf, _) = p.leaf(g, ev, Slot::Blocking);
-                    let mut parts = vec![format!("`{}()`", callee.qualname())];
-                    let (helpers, cut) = p.chain(g, ev, Slot::Blocking);
-                    for h in helpers {
-                        parts.push(format!("`{}()`", p.funcs[h].summary.qualname()));
-                    }
-                    if cut {
-                        parts.push("…".to_string());
-                    }
+                    let (lf, leaf) = p.leaf(g, ev, Slot::Blocking);
+                    let mut parts = cx.call_chain(g, ev, Slot::Blocking);
                     parts.push(format!(
                         "{} at {}:{}",
                         p.detail(&leaf),

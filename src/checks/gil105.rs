@@ -56,14 +56,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let evidence = p.describe(g, ev, Slot::CpuStrong);
-            let mut parts = vec![format!("`{}()`", callee.qualname())];
-            let (helpers, cut) = p.chain(g, ev, Slot::CpuStrong);
-            for h in helpers {
-                parts.push(format!("`{}()`", p.funcs[h].summary.qualname()));
-            }
-            if cut {
-                parts.push("…".to_string());
-            }
+            let parts = cx.call_chain(g, ev, Slot::CpuStrong);
             let chain = format!(" (called through {})", parts.join(" -> "));
             out.push(cx.diag(
                 "GIL105",

@@ -21,7 +21,7 @@ pub mod gil402;
 mod numeric;
 mod races;
 
-use crate::analysis::project::{FuncId, Project};
+use crate::analysis::project::{Ev, FuncId, Project, Slot};
 use crate::diagnostic::Diagnostic;
 use crate::rulebook::render;
 use crate::source::Location;
@@ -108,6 +108,20 @@ impl Cx<'_, '_> {
             recommendation: rule.recommendation,
             fix_title: render(&rule.fix_title, values),
         }
+    }
+
+    /// How `g` reaches the origin of `ev`, for messages: `` `g()` ``, each
+    /// helper in between, and `…` where the chain was cut.
+    pub fn call_chain(&self, g: FuncId, ev: &Ev, slot: Slot) -> Vec<String> {
+        let mut parts = vec![format!("`{}()`", self.qualname(g))];
+        let (helpers, cut) = self.p.chain(g, ev, slot);
+        for h in helpers {
+            parts.push(format!("`{}()`", self.qualname(h)));
+        }
+        if cut {
+            parts.push("…".to_string());
+        }
+        parts
     }
 
     pub fn qualname(&self, f: FuncId) -> &str {
