@@ -9,7 +9,7 @@
 //! call graph apart from that bounded inner iteration.
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
-use crate::semantic::{DispatchSite, Export, FunctionSummary, IterKind, ModuleSummary};
+use crate::semantic::{CallSite, DispatchSite, Export, FunctionSummary, IterKind, ModuleSummary};
 use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -186,11 +186,8 @@ pub struct Project<'s> {
     pub labels: Vec<String>,
     pub modules: Vec<&'s ModuleSummary>,
     pub funcs: Vec<FuncNode<'s>>,
-    /// Per function, per call site: the resolved target.
-    pub call_targets: PerCall<Option<Target<'s>>>,
-    /// Per function, per call site: what the rulebook says of an external
-    /// target (looked up once, when the call is resolved).
-    call_effects: PerCall<Option<&'s Effect>>,
+    /// Where each call goes (see [`Project::call_target`]).
+    calls: CallTable<'s>,
     pub effects: Vec<Effects>,
     pub workload: Vec<Workload>,
     pub contexts: Vec<Contexts>,
@@ -257,32 +254,23 @@ impl Contexts {
     }
 }
 
-/// One value per call site of every function, stored flat: `table[f]`
-/// is the slice for function `f`, indexed by call.
-#[derive(Debug, Clone)]
-pub struct PerCall<T> {
-    items: Vec<T>,
-    /// Where each function's slice starts in `items` (one more entry than
-    /// there are functions).
-    start: Vec<usize>,
+/// A call resolved: where it goes, and what the rulebook says of an
+/// external target (looked up once, when the call is resolved).
+pub type CallTarget<'s> = (Target<'s>, Option<&'s Effect>);
+
+/// Where every call goes. A call's target depends only on its file and the
+/// name it calls, so each distinct name of a file is resolved and stored
+/// once, and a call finds its target through its name (`CallSite::target`):
+/// a `u32` per name instead of a target per call.
+#[derive(Debug, Default)]
+pub struct CallTable<'s> {
+    /// Per file, per name of its `names` table: an index into `resolved`,
+    /// or `NO_CALL` for a name no call uses.
+    slots: Vec<Box<[u32]>>,
+    resolved: Vec<CallTarget<'s>>,
 }
 
-impl<T> Default for PerCall<T> {
-    fn default() -> Self {
-        PerCall {
-            items: Vec::new(),
-            start: vec![0],
-        }
-    }
-}
-
-impl<T> std::ops::Index<FuncId> for PerCall<T> {
-    type Output = [T];
-
-    fn index(&self, f: FuncId) -> &[T] {
-        &self.items[self.start[f]..self.start[f + 1]]
-    }
-}
+const NO_CALL: u32 = u32::MAX;
 
 /// A base class as written, made canonical, and the project class it
 /// names (file, class index), if any.
@@ -350,27 +338,23 @@ struct Walk {
 /// A call resolved: its target with the rulebook's effect for it, the
 /// pool, process or thread it creates (and whether it forks), and the
 /// project thread class it constructs.
-type Resolved<'s> = (
-    (Target<'s>, Option<&'s Effect>),
-    Option<(ContextKind, bool)>,
-    Option<(FuncId, ContextKind)>,
-);
+type Resolved<'s> = (CallTarget<'s>, CallMakes);
 
-/// Per-thread state of resolving calls, reused from file to file.
+/// What a call makes: the pool, process or thread it creates (and whether
+/// it forks), and the project thread class it constructs (its `run()` and
+/// where that runs).
+type CallMakes = (Option<(ContextKind, bool)>, Option<(FuncId, ContextKind)>);
+
+/// One file's calls resolved (see [`Project::resolve_calls`]): per name of
+/// the file, an index into `resolved` (local to the file until joined);
+/// each distinct name's target and what it makes; the creations and thread
+/// subclass starts found.
 #[derive(Default)]
-struct Scratch<'s> {
-    /// The current file's calls resolved so far, by their callee's index
-    /// in the file's `names` (each distinct name is stored once).
-    memo: Vec<Option<Resolved<'s>>>,
-    walk: Walk,
-}
-
-/// One file's share of the call tables, to fill in (see
-/// [`Project::resolve_calls`]).
-struct FileCalls<'t, 's> {
-    file: usize,
-    targets: &'t mut [Option<Target<'s>>],
-    effects: &'t mut [Option<&'s Effect>],
+struct FileCalls<'s> {
+    slots: Box<[u32]>,
+    resolved: Vec<CallTarget<'s>>,
+    creations: Vec<Creation>,
+    subclass_starts: Vec<SubclassStart>,
 }
 
 /// Name resolution across the project: what it needs and nothing else, so
@@ -591,41 +575,46 @@ impl<'s> Resolver<'_, 's> {
                     .map(|i| (i.context, i.forks))
             })
             .or(thread_class.map(|(_, ctx)| (ctx, false)));
-        (self.target_of(file, qn, found, walk), created, thread_class)
+        (
+            self.target_of(file, qn, found, walk),
+            (created, thread_class),
+        )
     }
 
     /// Resolve every call of one file. A module calls the same names over
-    /// and over (`self.assertEqual`): each is resolved once.
-    /// Fills the file's share of the call tables; returns the calls that
-    /// create pools, processes and threads, and those constructing thread
-    /// subclasses.
+    /// and over (`self.assertEqual`): each is resolved and stored once.
+    /// Also finds the calls that create pools, processes and threads, and
+    /// those constructing thread subclasses.
     #[inline(never)]
     fn resolve_file(
         &self,
-        out: FileCalls<'_, 's>,
+        file: usize,
         thread_classes: &ThreadClasses<'s>,
-        scratch: &mut Scratch<'s>,
-    ) -> (Vec<Creation>, Vec<SubclassStart>) {
-        let Scratch { memo, walk } = scratch;
-        let file = out.file;
-        memo.clear();
-        memo.resize(self.modules[file].names.len(), None);
+        walk: &mut Walk,
+    ) -> FileCalls<'s> {
+        let names = &self.modules[file].names;
+        let mut slots = vec![NO_CALL; names.len()].into_boxed_slice();
+        let mut resolved = Vec::new();
+        // Per entry of `resolved`: what a call of that name makes.
+        let mut makes: Vec<CallMakes> = Vec::new();
         let first = self.index.func_start[file];
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        let mut slots = out.targets.iter_mut().zip(out.effects.iter_mut());
         for (k, s) in self.modules[file].functions.iter().enumerate() {
             let id = first + k;
-            for ((ci, c), (t, e)) in s.calls.iter().enumerate().zip(&mut slots) {
+            for (ci, c) in s.calls.iter().enumerate() {
                 // Names are distinct within a file's table: its index is
                 // the name.
-                let name = c.target;
-                let ((target, effect), created, subclass) = memo[name.0 as usize]
-                    .get_or_insert_with(|| {
-                        let qn = self.modules[file].names.get(name);
-                        self.resolve_call(file, qn, thread_classes, walk)
-                    });
-                if let Some((context, forks)) = *created {
+                let slot = &mut slots[c.target.0 as usize];
+                if *slot == NO_CALL {
+                    let qn = names.get(c.target);
+                    let (target, made) = self.resolve_call(file, qn, thread_classes, walk);
+                    *slot = resolved.len() as u32;
+                    resolved.push(target);
+                    makes.push(made);
+                }
+                let (created, subclass) = makes[*slot as usize];
+                if let Some((context, forks)) = created {
                     creations.push(Creation {
                         from: id,
                         call: ci,
@@ -633,14 +622,17 @@ impl<'s> Resolver<'_, 's> {
                         forks,
                     });
                 }
-                if let Some((run, ctx)) = *subclass {
+                if let Some((run, ctx)) = subclass {
                     subclass_starts.push((id, ci, run, ctx));
                 }
-                *t = Some(target.clone());
-                *e = *effect;
             }
         }
-        (creations, subclass_starts)
+        FileCalls {
+            slots,
+            resolved,
+            creations,
+            subclass_starts,
+        }
     }
 
     /// Project classes deriving from a library thread or process class,
@@ -798,8 +790,7 @@ impl<'s> Project<'s> {
             labels,
             modules,
             funcs,
-            call_targets: PerCall::default(),
-            call_effects: PerCall::default(),
+            calls: CallTable::default(),
             effects: vec![Effects::default(); n],
             workload: vec![Workload::Light; n],
             contexts: vec![Contexts::default(); n],
@@ -827,6 +818,32 @@ impl<'s> Project<'s> {
         p
     }
 
+    /// Where a call of function `f` goes, with the rulebook's effect for an
+    /// external target (`None` before calls are resolved).
+    fn resolved(&self, f: FuncId, c: &CallSite) -> Option<&CallTarget<'s>> {
+        let slot = *self
+            .calls
+            .slots
+            .get(self.funcs[f].file)?
+            .get(c.target.0 as usize)?;
+        self.calls.resolved.get(slot as usize)
+    }
+
+    /// Where call `ci` of function `f` goes.
+    pub fn call_target(&self, f: FuncId, ci: usize) -> Option<&Target<'s>> {
+        self.resolved(f, &self.funcs[f].summary.calls[ci])
+            .map(|r| &r.0)
+    }
+
+    /// Where each call of function `f` goes, in call order.
+    pub fn call_targets(&self, f: FuncId) -> impl Iterator<Item = Option<&Target<'s>>> + '_ {
+        self.funcs[f]
+            .summary
+            .calls
+            .iter()
+            .map(move |c| self.resolved(f, c).map(|r| &r.0))
+    }
+
     /// A name a call site of function `f` refers to.
     pub fn call_name(&self, f: FuncId, n: crate::semantic::Name) -> &'s str {
         self.modules[self.funcs[f].file].names.get(n)
@@ -852,50 +869,32 @@ impl<'s> Project<'s> {
         index: &Index<'s>,
         thread_classes: &ThreadClasses<'s>,
     ) -> Vec<SubclassStart> {
-        let mut start = Vec::with_capacity(self.funcs.len() + 1);
-        let mut at = 0;
-        start.push(at);
-        for f in &self.funcs {
-            at += f.summary.calls.len();
-            start.push(at);
-        }
-        let mut targets: Vec<Option<Target<'s>>> = vec![None; at];
-        let mut effects: Vec<Option<&'s Effect>> = vec![None; at];
-        // Each file fills its own share, in place.
-        let mut shares = Vec::with_capacity(self.modules.len());
-        let (mut t_rest, mut e_rest) = (&mut targets[..], &mut effects[..]);
-        for (file, m) in self.modules.iter().enumerate() {
-            let len = m.functions.iter().map(|f| f.calls.len()).sum();
-            let (t, tr) = std::mem::take(&mut t_rest).split_at_mut(len);
-            let (e, er) = std::mem::take(&mut e_rest).split_at_mut(len);
-            (t_rest, e_rest) = (tr, er);
-            shares.push(FileCalls {
-                file,
-                targets: t,
-                effects: e,
-            });
-        }
         let r = self.resolver(index);
-        let found: Vec<(Vec<Creation>, Vec<SubclassStart>)> = shares
+        let found: Vec<FileCalls<'s>> = (0..self.modules.len())
             .into_par_iter()
-            .map_init(Scratch::default, |scratch, share| {
-                r.resolve_file(share, thread_classes, scratch)
+            .map_init(Walk::default, |walk, file| {
+                r.resolve_file(file, thread_classes, walk)
             })
             .collect();
+        // Joined in file order: a file's slots move past the targets of
+        // the files before it.
+        let mut table = CallTable {
+            slots: Vec::with_capacity(found.len()),
+            resolved: Vec::with_capacity(found.iter().map(|f| f.resolved.len()).sum()),
+        };
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        for (c, s) in found {
-            creations.extend(c);
-            subclass_starts.extend(s);
+        for mut fc in found {
+            let base = table.resolved.len() as u32;
+            for slot in fc.slots.iter_mut().filter(|s| **s != NO_CALL) {
+                *slot += base;
+            }
+            table.slots.push(fc.slots);
+            table.resolved.append(&mut fc.resolved);
+            creations.append(&mut fc.creations);
+            subclass_starts.append(&mut fc.subclass_starts);
         }
-        self.call_targets = PerCall {
-            items: targets,
-            start: start.clone(),
-        };
-        self.call_effects = PerCall {
-            items: effects,
-            start,
-        };
+        self.calls = table;
         self.creations = creations;
         subclass_starts
     }
@@ -1008,8 +1007,8 @@ impl<'s> Project<'s> {
                 if c.main_guard() {
                     continue;
                 }
-                if let Some(Target::Func(g)) = &self.call_targets[f][ci] {
-                    work.push((*g, (f, ci)));
+                if let Some(&Target::Func(g)) = self.call_target(f, ci) {
+                    work.push((g, (f, ci)));
                 }
             }
         }
@@ -1021,10 +1020,10 @@ impl<'s> Project<'s> {
                 continue;
             }
             self.import_time[g] = Some(origin);
-            for t in self.call_targets[g].iter().flatten() {
-                if let Target::Func(h) = t {
-                    if self.import_time[*h].is_none() {
-                        work.push_back((*h, origin));
+            for t in self.call_targets(g).flatten() {
+                if let &Target::Func(h) = t {
+                    if self.import_time[h].is_none() {
+                        work.push_back((h, origin));
                     }
                 }
             }
@@ -1059,12 +1058,11 @@ impl<'s> Project<'s> {
             stack.push(root);
             on_stack[root] = true;
             while let Some(&mut (v, ref mut ei)) = work.last_mut() {
-                let targets = &self.call_targets[v];
-                let next = targets[*ei..]
+                let next = self.funcs[v].summary.calls[*ei..]
                     .iter()
                     .enumerate()
-                    .find_map(|(k, t)| match t {
-                        Some(Target::Func(w)) => Some((k, *w)),
+                    .find_map(|(k, c)| match self.resolved(v, c) {
+                        Some(&(Target::Func(w), _)) => Some((k, w)),
                         _ => None,
                     });
                 if let Some((skip, w)) = next {
@@ -1142,8 +1140,8 @@ impl<'s> Project<'s> {
     fn self_calls(&self, f: FuncId) -> (bool, bool) {
         let s = self.funcs[f].summary;
         let mut calls_itself = false;
-        for (c, t) in s.calls.iter().zip(&self.call_targets[f]) {
-            if *t == Some(Target::Func(f)) {
+        for (c, t) in s.calls.iter().zip(self.call_targets(f)) {
+            if t == Some(&Target::Func(f)) {
                 if c.arith() {
                     return (true, true);
                 }
@@ -1155,15 +1153,29 @@ impl<'s> Project<'s> {
 
     /// The rulebook's effect of an external callee (`None` for any other).
     fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
-        self.call_effects[f][ci]
+        self.resolved(f, &self.funcs[f].summary.calls[ci])
+            .and_then(|r| r.1)
     }
 
     /// The effects of one function given its callees' current effects.
     #[inline(never)]
     fn direct_effects(&mut self, f: FuncId, scratch: &mut LoopScratch) -> Effects {
         let s = self.funcs[f].summary;
-        let targets = &self.call_targets[f];
-        let call_effects = &self.call_effects[f];
+        // Where each call goes (read through the table's fields, which the
+        // writes to `self` below leave alone).
+        let slots = self
+            .calls
+            .slots
+            .get(self.funcs[f].file)
+            .map_or(&[][..], |s| s);
+        let resolved = &self.calls.resolved;
+        let call = |c: &CallSite| {
+            slots
+                .get(c.target.0 as usize)
+                .and_then(|&i| resolved.get(i as usize))
+        };
+        let target = |ci: usize| call(&s.calls[ci]).map(|r| &r.0);
+        let effect = |ci: usize| call(&s.calls[ci]).and_then(|r| r.1);
         let heavy_trip = self.rb.settings.heavy_trip_count;
         let nl = s.loops.len();
         // Refilled in place: a recursive component comes here many times.
@@ -1216,7 +1228,7 @@ impl<'s> Project<'s> {
                         && s.loops[a].trip.is_none_or(|t| t >= 64)
                 });
                 let mut is_unknown = false;
-                let (is_io, is_work) = match &targets[ci] {
+                let (is_io, is_work) = match target(ci) {
                     Some(Target::Func(g)) => {
                         let e = &self.effects[*g];
                         let callee_async = self.funcs[*g].summary.is_async;
@@ -1229,7 +1241,7 @@ impl<'s> Project<'s> {
                             )
                         }
                     }
-                    Some(Target::External(_)) => match call_effects[ci] {
+                    Some(Target::External(_)) => match effect(ci) {
                         Some(Effect::Io { .. }) => (true, false),
                         Some(Effect::Cpu { .. }) => (false, true),
                         Some(Effect::Vector { .. }) if per_element => {
@@ -1307,11 +1319,7 @@ impl<'s> Project<'s> {
         let unknown_call = s.has_unknown
             || s.calls
                 .iter()
-                .zip(targets)
-                .zip(call_effects)
-                .any(|((c, t), effect)| {
-                    !c.in_handler() && matches!(t, Some(Target::External(_))) && effect.is_none()
-                });
+                .any(|c| !c.in_handler() && matches!(call(c), Some((Target::External(_), None))));
         if self.recursive[f] {
             set(
                 &mut e.cpu_strong,
@@ -1322,8 +1330,8 @@ impl<'s> Project<'s> {
             if c.cold() {
                 continue;
             }
-            match &targets[ci] {
-                Some(Target::External(_)) => match call_effects[ci] {
+            match target(ci) {
+                Some(Target::External(_)) => match effect(ci) {
                     Some(Effect::Io { kind, blocking, .. }) => {
                         let ev = Ev {
                             line: c.start,
@@ -1455,7 +1463,7 @@ impl<'s> Project<'s> {
             }
             inserted[f] |= bit(ctx);
             self.contexts[f].insert(ctx);
-            for t in self.call_targets[f].iter().flatten() {
+            for t in self.call_targets(f).flatten() {
                 if let Target::Func(g) = t {
                     // An async callee runs on the loop, whoever awaits it.
                     if inserted[*g] & bit(ctx) != 0
@@ -1554,7 +1562,7 @@ impl<'s> Project<'s> {
     /// `` `requests.get` ``.
     pub fn detail(&self, ev: &Ev) -> String {
         let site = |f: FuncId, ci: u32| &self.funcs[f].summary.calls[ci as usize];
-        let target = |f: FuncId, ci: u32| match &self.call_targets[f][ci as usize] {
+        let target = |f: FuncId, ci: u32| match self.call_target(f, ci as usize) {
             Some(Target::External(q)) => q.to_string(),
             _ => self.call_name(f, site(f, ci).target).to_string(),
         };

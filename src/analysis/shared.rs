@@ -130,7 +130,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             if c.in_loop().is_none() || c.in_handler() {
                 continue;
             }
-            if let Some(Target::Func(g)) = p.call_targets[f][ci] {
+            if let Some(&Target::Func(g)) = p.call_target(f, ci) {
                 // `for x in xs: self.handle(x)` repeats on one object;
                 // `for s in services: s.start()` on many.
                 let on_one = !matches!(c.receiver(), Receiver::Other);
@@ -150,7 +150,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             same_self[f] |= on_one;
             let s = p.funcs[f].summary;
             for (ci, c) in s.calls.iter().enumerate() {
-                if let Some(Target::Func(g)) = p.call_targets[f][ci] {
+                if let Some(&Target::Func(g)) = p.call_target(f, ci) {
                     let next = match c.receiver() {
                         Receiver::SelfObj => same_self[f],
                         Receiver::Shared(_) => true,
@@ -275,7 +275,7 @@ impl SharedState {
                     }
                 }
                 for (ci, c) in s.calls.iter().enumerate() {
-                    let Some(Target::Func(g)) = p.call_targets[f][ci] else {
+                    let Some(&Target::Func(g)) = p.call_target(f, ci) else {
                         continue;
                     };
                     if p.funcs[g].summary.is_async {

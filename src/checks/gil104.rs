@@ -18,7 +18,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if call.awaited() || call.cold() {
                 continue;
             }
-            let (subject, chain, kind, alternative) = match &p.call_targets[f][ci] {
+            let (subject, chain, kind, alternative) = match p.call_target(f, ci) {
                 Some(Target::External(q)) => match p.rb.effect(q) {
                     Some(Effect::Io {
                         kind,

@@ -44,7 +44,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if call.awaited() || call.cold() {
                 continue;
             }
-            let Some(Target::Func(g)) = &p.call_targets[f][ci] else {
+            let Some(Target::Func(g)) = p.call_target(f, ci) else {
                 continue;
             };
             let g = *g;

@@ -107,7 +107,7 @@ fn jit_blocker_uncached(
         }
     }
     for (ci, c) in s.calls.iter().enumerate() {
-        match &p.call_targets[f][ci] {
+        match p.call_target(f, ci) {
             Some(Target::External(q)) => {
                 if p.rb.jit.calls.lookup(q) != Some(&true) {
                     found.push((

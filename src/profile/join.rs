@@ -237,7 +237,7 @@ impl Joiner<'_, '_> {
             if !(c.start.row <= line && line <= c.end.row) {
                 continue;
             }
-            let k = match &p.call_targets[f][ci] {
+            let k = match p.call_target(f, ci) {
                 Some(Target::External(q)) => match p.rb.effect(q) {
                     Some(Effect::Io { blocking: true, .. }) => LineKind::Blocking,
                     Some(Effect::Vector { .. }) => LineKind::Vector,
