@@ -465,7 +465,13 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             measured: None,
         });
     }
-    hotspots.sort_by(|a, b| (a.file, a.line, &a.function).cmp(&(b.file, b.line, &b.function)));
+    // In place (a stable sort copies half the list aside, about 2.5 MB at
+    // the run's peak on the stdlib). Two hotspots tie only as two
+    // functions of one name defined on one line (lambdas); the unstable
+    // sort still orders them the same way on every run, as its input's
+    // order is fixed.
+    hotspots
+        .sort_unstable_by(|a, b| (a.file, a.line, &a.function).cmp(&(b.file, b.line, &b.function)));
     timer.lap("hotspots");
     let profile = (!opts.profiles.is_empty()).then(|| {
         profile::apply(
