@@ -205,8 +205,9 @@ pub struct Project<'s> {
     pub compute: Vec<ThinVec<bool>>,
     /// Calls that create pools, processes and threads.
     pub creations: Vec<Creation>,
-    /// Functions that run when their module is imported, and how.
-    pub import_time: Vec<Option<ImportReach>>,
+    /// Functions that run when their module is imported, and how (few of
+    /// a project's functions: kept by function, not a slot for each).
+    pub import_time: HashMap<FuncId, ImportReach>,
     /// Calls of project functions used as iterables (`imap(f, gen())`,
     /// `for x in gen()`), by (file, qualified name as written).
     pub iter_calls: HashMap<(usize, String), FuncId>,
@@ -802,7 +803,7 @@ impl<'s> Project<'s> {
             shared: Default::default(),
             compute: vec![ThinVec::new(); n],
             creations: Vec::new(),
-            import_time: vec![None; n],
+            import_time: HashMap::default(),
             iter_calls: HashMap::default(),
         };
         index.bases = p.resolver(&index).class_bases();
@@ -1016,13 +1017,13 @@ impl<'s> Project<'s> {
         // nearest to module level.
         let mut work: std::collections::VecDeque<_> = work.into();
         while let Some((g, origin)) = work.pop_front() {
-            if self.import_time[g].is_some() || self.funcs[g].summary.is_module {
+            if self.import_time.contains_key(&g) || self.funcs[g].summary.is_module {
                 continue;
             }
-            self.import_time[g] = Some(origin);
+            self.import_time.insert(g, origin);
             for t in self.call_targets(g).flatten() {
                 if let &Target::Func(h) = t {
-                    if self.import_time[h].is_none() {
+                    if !self.import_time.contains_key(&h) {
                         work.push_back((h, origin));
                     }
                 }
@@ -1703,6 +1704,8 @@ impl<'s> Project<'s> {
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        // Kept with its hotspot to the end of the run: no spare capacity.
+        out.shrink_to_fit();
         out
     }
 }

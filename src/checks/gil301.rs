@@ -24,7 +24,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
             "at module level".to_string()
         } else {
-            let Some((m, ci)) = p.import_time[cr.from] else {
+            let Some(&(m, ci)) = p.import_time.get(&cr.from) else {
                 continue;
             };
             let site = &p.funcs[m].summary.calls[ci];
