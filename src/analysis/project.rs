@@ -113,6 +113,36 @@ pub struct Effects {
     pub vector: Option<Rc<Ev>>,
 }
 
+/// Every function's effects, indexed by function. Most functions have
+/// none: only those with some take room for them.
+#[derive(Debug, Clone, Default)]
+pub struct EffectTable(Vec<Option<Box<Effects>>>);
+
+/// The effects of a function that has none.
+const NO_EFFECTS: &Effects = &Effects {
+    cpu_strong: None,
+    cpu_weak: None,
+    io_slow: None,
+    io_disk: None,
+    io_wait: None,
+    blocking: None,
+    vector: None,
+};
+
+impl EffectTable {
+    fn set(&mut self, f: FuncId, e: Effects) {
+        self.0[f] = (e.filled() > 0).then(|| Box::new(e));
+    }
+}
+
+impl std::ops::Index<FuncId> for EffectTable {
+    type Output = Effects;
+
+    fn index(&self, f: FuncId) -> &Effects {
+        self.0[f].as_deref().unwrap_or(NO_EFFECTS)
+    }
+}
+
 impl Effects {
     fn slots(&self) -> [&Option<Rc<Ev>>; 7] {
         [
@@ -188,7 +218,7 @@ pub struct Project<'s> {
     pub funcs: Vec<FuncNode<'s>>,
     /// Where each call goes (see [`Project::call_target`]).
     calls: CallTable<'s>,
-    pub effects: Vec<Effects>,
+    pub effects: EffectTable,
     pub workload: Vec<Workload>,
     pub contexts: Vec<Contexts>,
     pub dispatches: Vec<Dispatch<'s>>,
@@ -792,7 +822,7 @@ impl<'s> Project<'s> {
             modules,
             funcs,
             calls: CallTable::default(),
-            effects: vec![Effects::default(); n],
+            effects: EffectTable(vec![None; n]),
             workload: vec![Workload::Light; n],
             contexts: vec![Contexts::default(); n],
             dispatches: Vec::new(),
@@ -1119,7 +1149,8 @@ impl<'s> Project<'s> {
             }
             if !recursive {
                 let f = comp[0];
-                self.effects[f] = self.direct_effects(f, &mut scratch);
+                let e = self.direct_effects(f, &mut scratch);
+                self.effects.set(f, e);
                 continue;
             }
             for _ in 0..self.rb.settings.max_propagation_rounds {
@@ -1127,7 +1158,7 @@ impl<'s> Project<'s> {
                 for &f in comp {
                     let before = self.effects[f].filled();
                     let e = self.direct_effects(f, &mut scratch);
-                    self.effects[f] = e;
+                    self.effects.set(f, e);
                     changed |= self.effects[f].filled() != before;
                 }
                 if !changed {
