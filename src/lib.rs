@@ -63,13 +63,14 @@ pub struct Hotspot {
     pub function: String,
     pub line: u32,
     pub workload: Workload,
-    pub contexts: Vec<ContextKind>,
+    pub contexts: analysis::project::Contexts,
     pub evidence: Vec<(Location, &'static str, String)>,
     pub recommendation: Recommendation,
     pub dispatched: bool,
     pub heavy: bool,
-    /// What the profiles (`--profile`) measured; `None` without profiles.
-    pub measured: Option<profile::Measured>,
+    /// What the profiles (`--profile`) measured; `None` without profiles
+    /// (boxed: most runs have none, and every hotspot has the field).
+    pub measured: Option<Box<profile::Measured>>,
 }
 
 #[derive(Debug)]
@@ -448,7 +449,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             function: node.summary.qualname().to_string(),
             line: node.summary.def_loc.row,
             workload: w,
-            contexts: project.contexts[f].iter().collect(),
+            contexts: project.contexts[f],
             evidence: project.evidence_list(f),
             recommendation: if jit.contains(&(module_file[node.file], node.summary.qualname())) {
                 Recommendation::Jit

@@ -41,7 +41,7 @@
 
 use super::mapping::{self, Lines, Miss, PathIndex};
 use super::{percent, Data, Format, Profile};
-use crate::analysis::project::{FuncId, Project, Slot, Target, Workload};
+use crate::analysis::project::{Contexts, FuncId, Project, Slot, Target, Workload};
 use crate::diagnostic::Diagnostic;
 use crate::rulebook::{ContextKind, Effect, Recommendation, Severity};
 use crate::semantic::IterKind;
@@ -511,11 +511,11 @@ fn evidence(acc: &Acc, class: Option<Workload>) -> String {
     }
 }
 
-fn recommend(w: Workload, contexts: &[ContextKind], acc: &Acc, class_share: f64) -> Recommendation {
+fn recommend(w: Workload, contexts: Contexts, acc: &Acc, class_share: f64) -> Recommendation {
     match w {
         Workload::Cpu => Recommendation::Processes,
         Workload::Io => {
-            if contexts.contains(&ContextKind::Async) {
+            if contexts.contains(ContextKind::Async) {
                 Recommendation::Asyncio
             } else {
                 Recommendation::Threads
@@ -666,7 +666,7 @@ pub fn apply(
             if allowed && !on_callees {
                 detail.push_str(&format!(" (static class: {})", h.workload.as_str()));
                 h.workload = mc;
-                h.recommendation = recommend(mc, &h.contexts, acc, settings.profile_class_share);
+                h.recommendation = recommend(mc, h.contexts, acc, settings.profile_class_share);
                 m.corrected = true;
                 corrected += 1;
             }
@@ -687,7 +687,7 @@ pub fn apply(
                 ),
             );
         }
-        h.measured = Some(m);
+        h.measured = Some(Box::new(m));
     }
 
     // Hot in the profile, passed over by the static analysis.
@@ -703,7 +703,7 @@ pub fn apply(
         let node = &project.funcs[f];
         let static_w = project.workload[f];
         let mut m = measured_of(f, Some(acc), static_w);
-        let contexts: Vec<ContextKind> = project.contexts[f].iter().collect();
+        let contexts = project.contexts[f];
         let (workload, recommendation) = match m.workload {
             Some(mc) if mc != Workload::Light => {
                 m.corrected = mc != static_w;
@@ -712,7 +712,7 @@ pub fn apply(
                 }
                 (
                     mc,
-                    recommend(mc, &contexts, acc, settings.profile_class_share),
+                    recommend(mc, contexts, acc, settings.profile_class_share),
                 )
             }
             _ => (static_w, Recommendation::None),
@@ -740,7 +740,7 @@ pub fn apply(
             recommendation,
             dispatched: project.dispatched[f],
             heavy: false,
-            measured: Some(m),
+            measured: Some(Box::new(m)),
         });
     }
 
