@@ -316,12 +316,14 @@ type SubclassStart = (FuncId, usize, FuncId, ContextKind);
 type ThreadClasses<'s> = HashMap<&'s str, (FuncId, ContextKind)>;
 
 struct Index<'s> {
-    /// Per file: full qualname -> function.
-    local_funcs: Vec<HashMap<&'s str, FuncId>>,
+    /// Per file, if the global tables would not give its own functions
+    /// first: full qualname -> function (see [`Project::build`]).
+    local_funcs: Vec<Option<HashMap<&'s str, FuncId>>>,
     /// Functions whose module name is unique in the project.
     global_funcs: HashMap<&'s str, FuncId>,
     classes: HashMap<&'s str, (usize, usize)>,
-    local_classes: Vec<HashMap<&'s str, usize>>,
+    /// Per file, as `local_funcs`: full name -> class.
+    local_classes: Vec<Option<HashMap<&'s str, usize>>>,
     modules: HashMap<&'s str, Option<usize>>,
     /// Per file, its first function (a file's functions are adjacent).
     func_start: Vec<FuncId>,
@@ -398,7 +400,10 @@ struct Resolver<'a, 's> {
 
 impl<'s> Resolver<'_, 's> {
     fn class_of(&self, file: usize, qn: &str) -> Option<(usize, usize)> {
-        if let Some(&ci) = self.index.local_classes[file].get(qn) {
+        if let Some(&ci) = self.index.local_classes[file]
+            .as_ref()
+            .and_then(|m| m.get(qn))
+        {
             return Some((file, ci));
         }
         self.index.classes.get(qn).copied()
@@ -406,7 +411,8 @@ impl<'s> Resolver<'_, 's> {
 
     fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
         self.index.local_funcs[file]
-            .get(qn)
+            .as_ref()
+            .and_then(|m| m.get(qn))
             .or_else(|| self.index.global_funcs.get(qn))
             .copied()
     }
@@ -760,12 +766,46 @@ impl<'s> Project<'s> {
                 Some(start)
             })
             .collect();
-        // Each file's own tables, in parallel.
-        type Locals<'s> = (HashMap<&'s str, FuncId>, HashMap<&'s str, usize>);
+        // A file looks a name up in its own functions and classes first.
+        // For most files the global tables give the same answer: a file
+        // whose module name is unique, none of whose names an earlier file
+        // also defines. Only the others (`own`) keep tables of their own.
+        let mut own = vec![false; modules.len()];
+        let mut global_funcs = sized(n_funcs);
+        let mut classes = sized(n_classes);
+        for (fi, m) in modules.iter().enumerate() {
+            let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
+            own[fi] = !unique;
+            for f in &m.functions {
+                let id = funcs.len();
+                funcs.push(FuncNode {
+                    file: fi,
+                    summary: f,
+                });
+                if unique {
+                    let first: FuncId = *global_funcs.entry(f.full()).or_insert(id);
+                    own[fi] |= funcs[first].file != fi;
+                }
+            }
+            if unique {
+                for (ci, c) in m.classes.iter().enumerate() {
+                    let (first, _) = *classes.entry(c.full.as_str()).or_insert((fi, ci));
+                    own[fi] |= first != fi;
+                }
+            }
+        }
+        type Locals<'s> = (
+            Option<HashMap<&'s str, FuncId>>,
+            Option<HashMap<&'s str, usize>>,
+        );
         let (local_funcs, local_classes): (Vec<_>, Vec<_>) = modules
             .par_iter()
             .zip(&func_start)
-            .map(|(m, &first)| -> Locals<'s> {
+            .zip(&own)
+            .map(|((m, &first), &own)| -> Locals<'s> {
+                if !own {
+                    return (None, None);
+                }
                 let mut funcs = sized(m.functions.len());
                 for (k, f) in m.functions.iter().enumerate() {
                     funcs.entry(f.full()).or_insert(first + k);
@@ -774,29 +814,9 @@ impl<'s> Project<'s> {
                 for (ci, c) in m.classes.iter().enumerate() {
                     classes.entry(c.full.as_str()).or_insert(ci);
                 }
-                (funcs, classes)
+                (Some(funcs), Some(classes))
             })
             .unzip();
-        let mut global_funcs = sized(n_funcs);
-        let mut classes = sized(n_classes);
-        for (fi, m) in modules.iter().enumerate() {
-            let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
-            for f in &m.functions {
-                let id = funcs.len();
-                funcs.push(FuncNode {
-                    file: fi,
-                    summary: f,
-                });
-                if unique {
-                    global_funcs.entry(f.full()).or_insert(id);
-                }
-            }
-            if unique {
-                for (ci, c) in m.classes.iter().enumerate() {
-                    classes.entry(c.full.as_str()).or_insert((fi, ci));
-                }
-            }
-        }
         let class_start = modules
             .iter()
             .scan(0, |at, m| {
