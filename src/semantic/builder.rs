@@ -1247,8 +1247,10 @@ impl<'a> Builder<'a> {
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
         let awaited = std::mem::take(&mut self.awaited);
         let saved_binop = self.in_binop;
+        // Resolved once for every use below: walking the arguments binds no
+        // name (bindings come from the prepass), so the answer cannot change.
+        let resolved = self.resolve(&call.func);
         if self.lambda_depth == 0 {
-            let resolved = self.resolve(&call.func);
             self.detect_dispatch(call, &resolved);
             self.note_call_construct(
                 call,
@@ -1271,7 +1273,7 @@ impl<'a> Builder<'a> {
                 );
                 self.funcs[self.cur].unresolved_calls.push(rows);
             }
-            if let Binding::Qn(q) = resolved {
+            if let Binding::Qn(q) = &resolved {
                 let start = self.loc(call.range().start());
                 let end = self.loc(call.range().end());
                 let display = compact_name(self.text(call.func.range()));
@@ -1289,7 +1291,7 @@ impl<'a> Builder<'a> {
                     Err(key) => Receiver::Shared(self.intern(&key)),
                 };
                 let main_guard = self.main_guard > 0;
-                let target = self.intern(&q);
+                let target = self.intern(q);
                 let display = self.intern(&display);
                 let facts = CallFacts {
                     awaited,
@@ -1315,9 +1317,9 @@ impl<'a> Builder<'a> {
         for k in call.arguments.keywords.iter() {
             self.visit_expr(&k.value);
         }
-        self.forget_reads_passed_to(call, mark);
+        self.forget_reads_passed_to(call, &resolved, mark);
         if self.lambda_depth == 0 {
-            self.note_join(call);
+            self.note_join(call, &resolved);
         }
         self.in_binop = saved_binop;
     }

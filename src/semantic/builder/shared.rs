@@ -510,14 +510,20 @@ impl<'a> Builder<'a> {
     /// make_server(port=self.port)` does not make `self.port =
     /// server.port` an update of `self.port`. Known computations (the
     /// catalogue's pure, light and CPU calls: `min`, `len`, `dict`, and
-    /// pure methods such as `str.join`) keep them.
-    pub(super) fn forget_reads_passed_to(&mut self, call: &'a ast::ExprCall, mark: usize) {
+    /// pure methods such as `str.join`) keep them. `resolved` is what the
+    /// call's function resolves to.
+    pub(super) fn forget_reads_passed_to(
+        &mut self,
+        call: &'a ast::ExprCall,
+        resolved: &Binding,
+        mark: usize,
+    ) {
         if self.collecting == 0 || self.reads.len() <= mark {
             return;
         }
-        let known = match self.resolve(&call.func) {
+        let known = match resolved {
             Binding::Qn(q) => matches!(
-                self.rb.effect(&q),
+                self.rb.effect(q),
                 Some(Effect::Pure | Effect::Light | Effect::Cpu { .. })
             ),
             _ => self.is_pure_method(call),
@@ -1026,14 +1032,18 @@ impl<'a> Builder<'a> {
         if matches!(*a.value, Expr::Call(_)) {
             return;
         }
-        let text = super::compact(self.text(a.value.range()));
+        // The lock as written is made only for these two methods: most
+        // expression statements are other calls.
+        let text = || super::compact(self.text(a.value.range()));
         match a.attr.as_str() {
             "acquire" => {
                 if let Some(scope) = self.acquire_scope(&a.value) {
+                    let text = text();
                     self.guards.push(Guard { text, scope });
                 }
             }
             "release" => {
+                let text = text();
                 if let Some(i) = self.guards.iter().rposition(|g| g.text == text) {
                     self.guards.remove(i);
                 }
@@ -1156,8 +1166,12 @@ impl<'a> Builder<'a> {
     fn thread_made_by(&self, v: &Expr) -> Option<usize> {
         match v {
             Expr::Call(_) => {
-                let at = self.loc(v.range().start());
                 let f = &self.funcs[self.cur];
+                // (Most functions dispatch nothing: no location to make.)
+                if f.dispatches.is_empty() {
+                    return None;
+                }
+                let at = self.loc(v.range().start());
                 f.dispatches.iter().rposition(|d| d.start == at)
             }
             Expr::Name(n) => self.thread_locals.get(n.id.as_str()).copied(),
@@ -1166,8 +1180,9 @@ impl<'a> Builder<'a> {
     }
 
     /// Does this call wait for dispatched work (`t.join()`, `f.result()`,
-    /// `ex.shutdown()`, `concurrent.futures.wait(fs)`)?
-    pub(super) fn note_join(&mut self, call: &'a ast::ExprCall) {
+    /// `ex.shutdown()`, `concurrent.futures.wait(fs)`)? `resolved` is what
+    /// the call's function resolves to.
+    pub(super) fn note_join(&mut self, call: &'a ast::ExprCall, resolved: &Binding) {
         let waits = match &*call.func {
             Expr::Attribute(a) => {
                 self.rb.wait_methods.contains_key(a.attr.as_str())
@@ -1178,7 +1193,7 @@ impl<'a> Builder<'a> {
                         .all(|x| matches!(x, Expr::NumberLiteral(_) | Expr::NoneLiteral(_)))
             }
             _ => false,
-        } || matches!(self.resolve(&call.func), Binding::Qn(q) if self.rb.wait_calls.lookup(&q).is_some());
+        } || matches!(resolved, Binding::Qn(q) if self.rb.wait_calls.lookup(q).is_some());
         if !waits {
             return;
         }
