@@ -118,7 +118,8 @@ pub struct Builder<'a> {
     consts: HashMap<String, u64>,
     /// Attribute types of this module's classes (from `self.x = ...`).
     class_attrs: HashMap<String, HashMap<String, Binding>>,
-    class_methods: HashMap<String, HashSet<String>>,
+    /// Full names of this module's classes.
+    class_names: HashSet<String>,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
     pub truncated: Option<Location>,
     /// The module's name for `numpy`, once looked up.
@@ -289,7 +290,7 @@ impl<'a> Builder<'a> {
             depth: 0,
             consts: HashMap::default(),
             class_attrs: HashMap::default(),
-            class_methods: HashMap::default(),
+            class_names: HashSet::default(),
             truncated: None,
             numpy_alias: std::cell::OnceCell::new(),
             unshared_memo: Default::default(),
@@ -479,6 +480,13 @@ impl<'a> Builder<'a> {
     fn prepass(&mut self, body: &'a [Stmt]) {
         let mut assigned: Vec<(&'a str, Option<&'a Expr>, bool)> = Vec::new();
         self.prepass_stmts(body, &mut assigned);
+        // Room for every name at once, rather than growing the table as
+        // they come (no scope's table is iterated in an order that shows).
+        self.scopes
+            .last_mut()
+            .expect("scope")
+            .names
+            .reserve(assigned.len());
         for (name, value, is_with) in assigned {
             let (b, is_none) = match value {
                 Some(Expr::NoneLiteral(_)) => (Binding::Unknown, true),
@@ -559,7 +567,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::FunctionDef(f) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full(&cat(&[&scope.prefix, f.name.as_str()]));
+                let qn = self.full_tagged("", &[&scope.prefix, f.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
                     f.name.as_str(),
                     Binding::Qn(qn),
@@ -568,7 +576,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::ClassDef(c) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full(&cat(&[&scope.prefix, c.name.as_str()]));
+                let qn = self.full_tagged("", &[&scope.prefix, c.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
                     c.name.as_str(),
                     Binding::Qn(qn),
@@ -1035,6 +1043,7 @@ impl<'a> Builder<'a> {
             .chain(f.parameters.vararg.as_deref())
             .chain(f.parameters.kwarg.as_deref())
             .collect();
+        scope.names.reserve(params.len());
         for p in params {
             if first && is_method && !is_static {
                 scope.self_param = Some((
@@ -1093,23 +1102,18 @@ impl<'a> Builder<'a> {
         let prefix = self.scopes.last().expect("scope").prefix.clone();
         let qualname = cat(&[&prefix, c.name.as_str()]);
         let full = self.full(&qualname);
-        let methods: Vec<String> = c
-            .body
-            .iter()
-            .filter_map(|s| match s {
-                Stmt::FunctionDef(f) => Some(f.name.to_string()),
-                _ => None,
-            })
-            .collect();
-        self.class_methods
-            .insert(full.clone(), methods.iter().cloned().collect());
+        let methods = c.body.iter().filter_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f.name.as_str()),
+            _ => None,
+        });
+        self.class_names.insert(full.clone());
         self.unshared_memo.get_mut().clear();
         self.classes.push(ClassSummary::new(
             full.clone(),
             &qualname,
             self.loc(c.name.range.start()),
             bases,
-            methods.iter().map(String::as_str),
+            methods,
         ));
         self.scopes
             .push(Scope::new(ScopeKind::Class, cat(&[&qualname, "."])));
@@ -1599,26 +1603,34 @@ fn compact(s: &str) -> String {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len().min(4 * COMPACT_MAX));
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            space = true;
-        } else {
-            if space
-                && !out.is_empty()
-                && !matches!(c, ')' | ']' | '.' | ',')
-                // (The last byte: these are ASCII, so it is the last char.)
-                && !matches!(out.as_bytes().last(), Some(b'(' | b'[' | b'.'))
-            {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
+    // Word by word (whitespace runs fold to at most one space), which copies
+    // runs instead of pushing each char.
+    for (i, word) in s.split(char::is_whitespace).enumerate() {
+        let Some(c) = word.chars().next() else {
+            continue;
+        };
+        // Every word but the first follows whitespace.
+        if i > 0
+            && !out.is_empty()
+            && !matches!(c, ')' | ']' | '.' | ',')
+            // (The last byte: these are ASCII, so it is the last char.)
+            && !matches!(out.as_bytes().last(), Some(b'(' | b'[' | b'.'))
+        {
+            out.push(' ');
         }
-        if out.len() > COMPACT_MAX {
-            out.push('…');
-            break;
+        // The text stops after the first char that takes it past
+        // COMPACT_MAX bytes (at least one char of the word is kept).
+        let mut keep = (COMPACT_MAX + 1).saturating_sub(out.len()).max(1);
+        if keep > word.len() {
+            out.push_str(word);
+            continue;
         }
+        while !word.is_char_boundary(keep) {
+            keep += 1;
+        }
+        out.push_str(&word[..keep]);
+        out.push('…');
+        break;
     }
     out
 }
@@ -2069,6 +2081,14 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(compact(&long).chars().count(), 82);
         assert_eq!(compact_name(&long), compact(&long));
+    }
+
+    #[test]
+    fn compact_cuts_after_the_char_that_passes_the_limit() {
+        let x78 = "x".repeat(78);
+        // The space and the whole two-byte char are kept, then the ellipsis.
+        assert_eq!(compact(&format!("{x78}  é日本")), format!("{x78} é…"));
+        assert_eq!(compact(&format!("{x78}\n  )日本")), format!("{x78})日…"));
     }
 
     #[test]

@@ -77,7 +77,9 @@ pub(super) struct CheckFrame<'a> {
     /// The test only bounds a place's size: `len(P) < N`.
     bound: Option<String>,
     at: Location,
-    test: String,
+    /// The test as written: its text for messages is made only when an act
+    /// under it is reported (see [`Builder::check_text`]).
+    test: ruff_text_size::TextRange,
     /// Keys already reported as acted on under this test.
     used: HashSet<String>,
 }
@@ -397,7 +399,7 @@ impl<'a> Builder<'a> {
                     if self.is_local_name(name) {
                         return None;
                     }
-                    let root = if self.class_methods.contains_key(q.as_ref()) {
+                    let root = if self.class_names.contains(q.as_ref()) {
                         PlaceRoot::ClassAttr
                     } else {
                         PlaceRoot::ModuleAttr
@@ -617,8 +619,8 @@ impl<'a> Builder<'a> {
                 match self.find_check(&key) {
                     Some((i, r)) if r.awaits < self.awaits && !no_check => {
                         self.checks[i].used.insert(key.clone());
-                        let f = &self.checks[i];
-                        (AccessKind::AcrossAwait, Some((f.at, f.test.clone())))
+                        let at = self.checks[i].at;
+                        (AccessKind::AcrossAwait, Some((at, self.check_text(i))))
                     }
                     _ => (plain, None),
                 }
@@ -650,8 +652,8 @@ impl<'a> Builder<'a> {
                 }
                 Some((i, _)) if !no_check => {
                     self.checks[i].used.insert(key.clone());
-                    let f = &self.checks[i];
-                    (AccessKind::CheckThenAct, Some((f.at, f.test.clone())))
+                    let at = self.checks[i].at;
+                    (AccessKind::CheckThenAct, Some((at, self.check_text(i))))
                 }
                 _ => (plain, None),
             }
@@ -897,16 +899,21 @@ impl<'a> Builder<'a> {
             return false;
         }
         let at = self.loc(test.range().start());
-        let text = super::compact(self.text(test.range()));
         let bound = self.size_bound(test);
         self.checks.push(CheckFrame {
             reads,
             bound,
             at,
-            test: format!("the check `{text}`"),
+            test: test.range(),
             used: HashSet::default(),
         });
         true
+    }
+
+    /// How the test of `self.checks[i]` reads in messages.
+    fn check_text(&self, i: usize) -> String {
+        let text = super::compact(self.text(self.checks[i].test));
+        format!("the check `{text}`")
     }
 
     /// `len(P) < N` (or `N > len(P)`, with `<=`/`>=`): the key of `P`.
