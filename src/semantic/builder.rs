@@ -56,7 +56,7 @@ struct Scope<'a> {
     prefix: String,
     /// A method's first parameter: its name, its class, and whether it
     /// is `cls` (a classmethod) rather than `self`.
-    self_param: Option<(String, String, bool)>,
+    self_param: Option<(&'a str, String, bool)>,
 }
 
 impl<'a> Scope<'a> {
@@ -932,20 +932,14 @@ impl<'a> Builder<'a> {
                 self.visit_expr(d);
             }
         }
-        let (prefix, class_full, is_method) = {
-            let scope = self.scopes.last().expect("scope");
-            let class_full = if scope.kind == ScopeKind::Class {
-                Some(self.full(scope.prefix.trim_end_matches('.')))
-            } else {
-                None
-            };
-            (
-                scope.prefix.clone(),
-                class_full.clone(),
-                class_full.is_some(),
-            )
+        let scope = self.scopes.last().expect("scope");
+        let class_full = if scope.kind == ScopeKind::Class {
+            Some(self.full(scope.prefix.trim_end_matches('.')))
+        } else {
+            None
         };
-        let qualname = cat(&[&prefix, f.name.as_str()]);
+        let is_method = class_full.is_some();
+        let qualname = cat(&[&scope.prefix, f.name.as_str()]);
         let full = self.full(&qualname);
         let def_loc = self.loc(f.name.range.start());
         if self
@@ -1024,14 +1018,17 @@ impl<'a> Builder<'a> {
         is_method: bool,
     ) {
         let mut scope = Scope::new(ScopeKind::Function, cat(&[qualname, ".<locals>."]));
-        let is_static = f
-            .decorator_list
-            .iter()
-            .any(|d| self.is_decorator(d, "staticmethod"));
-        let is_classmethod = f
-            .decorator_list
-            .iter()
-            .any(|d| self.is_decorator(d, "classmethod"));
+        // `@staticmethod` and `@classmethod`, each decorator resolved once.
+        let (mut is_static, mut is_classmethod) = (false, false);
+        for d in &f.decorator_list {
+            if let Binding::Qn(q) = self.resolve(&d.expression) {
+                match q.strip_prefix("builtins.") {
+                    Some("staticmethod") => is_static = true,
+                    Some("classmethod") => is_classmethod = true,
+                    _ => {}
+                }
+            }
+        }
         let mut first = true;
         let params: Vec<&ast::Parameter> = f
             .parameters
@@ -1047,7 +1044,7 @@ impl<'a> Builder<'a> {
         for p in params {
             if first && is_method && !is_static {
                 scope.self_param = Some((
-                    p.name.to_string(),
+                    p.name.as_str(),
                     class_full.unwrap_or_default().to_string(),
                     is_classmethod,
                 ));
@@ -1070,10 +1067,6 @@ impl<'a> Builder<'a> {
         }
         self.scopes.push(scope);
         self.prepass(&f.body);
-    }
-
-    fn is_decorator(&self, d: &ast::Decorator, name: &str) -> bool {
-        matches!(self.resolve(&d.expression), Binding::Qn(q) if q.strip_prefix("builtins.") == Some(name))
     }
 
     fn visit_class(&mut self, c: &'a ast::StmtClassDef) {

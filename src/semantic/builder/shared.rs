@@ -256,7 +256,7 @@ impl<'a> Builder<'a> {
         if !self
             .scopes
             .iter()
-            .any(|s| s.self_param.as_ref().is_some_and(|(p, _, _)| p == name))
+            .any(|s| s.self_param.as_ref().is_some_and(|(p, _, _)| *p == name))
         {
             return None;
         }
@@ -275,7 +275,7 @@ impl<'a> Builder<'a> {
                     }
                     if s.names.contains_key(name) {
                         return match &s.self_param {
-                            Some((p, class, is_cls)) if p == name => {
+                            Some((p, class, is_cls)) if *p == name => {
                                 Some((class.as_str(), *is_cls))
                             }
                             _ => None,
