@@ -142,7 +142,9 @@ pub struct Builder<'a> {
     checks: Vec<CheckFrame<'a>>,
     /// Locals of the current function and the loop they were last
     /// assigned in (to tell a receiver made per iteration).
-    local_loop: HashMap<&'a str, Option<u32>>,
+    /// A list, latest last, rather than a map: it is added to on every
+    /// assignment and searched only for a dispatched method of a local.
+    local_loop: Vec<(&'a str, Option<u32>)>,
     /// Literal worker counts of pools, by the variable holding them.
     pool_workers: HashMap<String, Option<u64>>,
     /// Locals holding an unmodified copy of a place (`saved = obj.x`).
@@ -301,7 +303,7 @@ impl<'a> Builder<'a> {
             reads: Vec::new(),
             taint: HashMap::default(),
             checks: Vec::new(),
-            local_loop: HashMap::default(),
+            local_loop: Vec::new(),
             pool_workers: HashMap::default(),
             copies: HashSet::default(),
             thread_locals: HashMap::default(),
@@ -1030,7 +1032,7 @@ impl<'a> Builder<'a> {
             }
         }
         let mut first = true;
-        let params: Vec<&ast::Parameter> = f
+        let params = f
             .parameters
             .posonlyargs
             .iter()
@@ -1038,9 +1040,8 @@ impl<'a> Builder<'a> {
             .chain(f.parameters.kwonlyargs.iter())
             .map(|p| &p.parameter)
             .chain(f.parameters.vararg.as_deref())
-            .chain(f.parameters.kwarg.as_deref())
-            .collect();
-        scope.names.reserve(params.len());
+            .chain(f.parameters.kwarg.as_deref());
+        scope.names.reserve(f.parameters.len());
         for p in params {
             if first && is_method && !is_static {
                 scope.self_param = Some((

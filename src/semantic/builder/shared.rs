@@ -129,7 +129,7 @@ pub(super) struct SavedShared<'a> {
     reads: Vec<ReadRec<'a>>,
     taint: HashMap<&'a str, Vec<ReadRec<'a>>>,
     checks: Vec<CheckFrame<'a>>,
-    local_loop: HashMap<&'a str, Option<u32>>,
+    local_loop: Vec<(&'a str, Option<u32>)>,
     copies: HashSet<&'a str>,
     thread_locals: HashMap<&'a str, usize>,
 }
@@ -684,19 +684,19 @@ impl<'a> Builder<'a> {
         // `obj.x = saved` restores an unmodified copy: a store, not an
         // update computed from the old value.
         let restore = matches!(value, Some(Expr::Name(n)) if self.copies.contains(n.id.as_str()));
-        let reads = if restore { Vec::new() } else { reads };
+        let mut reads = if restore { Vec::new() } else { reads };
         let no_check = value_is_none || restore;
         // `x = obj.field`: a plain read of a place into a local.
         let plain_read = value
             .filter(|v| matches!(v, Expr::Name(_) | Expr::Attribute(_)))
             .and_then(|v| self.place_of(v).map(|p| (p, v.range())))
             .filter(|(p, _)| !p.item);
-        for t in targets {
+        for (i, t) in targets.iter().enumerate() {
             match t {
                 Expr::Name(n) if self.place_of(t).is_none() => {
                     let name = n.id.as_str();
                     let l = self.loop_stack.last().copied();
-                    self.local_loop.insert(name, l);
+                    self.local_loop.push((name, l));
                     if plain_read.is_some() {
                         self.copies.insert(name);
                     } else {
@@ -710,7 +710,13 @@ impl<'a> Builder<'a> {
                             self.thread_locals.remove(name);
                         }
                     }
-                    let mut taint = reads.clone();
+                    // The last target takes the reads; only `a = b = ...`
+                    // copies them.
+                    let mut taint = if i + 1 == targets.len() {
+                        std::mem::take(&mut reads)
+                    } else {
+                        reads.clone()
+                    };
                     if let Some((p, range)) = &plain_read {
                         let idx = self.push_access(
                             p.clone(),
@@ -745,7 +751,7 @@ impl<'a> Builder<'a> {
                     let l = self.loop_stack.last().copied();
                     for (name, _, _) in names {
                         self.taint.remove(name);
-                        self.local_loop.insert(name, l);
+                        self.local_loop.push((name, l));
                     }
                 }
                 _ => {
@@ -973,7 +979,7 @@ impl<'a> Builder<'a> {
             super::collect_targets(v, None, &mut names);
             let l = self.loop_stack.last().copied();
             for (name, _, _) in names {
-                self.local_loop.insert(name, l);
+                self.local_loop.push((name, l));
                 self.taint.remove(name);
             }
         }
@@ -1153,7 +1159,8 @@ impl<'a> Builder<'a> {
                 if !self.is_local_name(name) {
                     return None;
                 }
-                if let Some(Some(l)) = self.local_loop.get(name) {
+                let assigned_in = self.local_loop.iter().rev().find(|(n, _)| *n == name);
+                if let Some((_, Some(l))) = assigned_in {
                     if self.loop_stack.contains(l) {
                         return None;
                     }
@@ -1299,7 +1306,7 @@ impl<'a> Builder<'a> {
         super::collect_targets(target, None, &mut names);
         let l = self.loop_stack.last().copied();
         for (name, _, _) in names {
-            self.local_loop.insert(name, l);
+            self.local_loop.push((name, l));
             self.taint.remove(name);
         }
     }
