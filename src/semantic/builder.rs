@@ -168,6 +168,10 @@ pub struct Builder<'a> {
     next_block: u32,
     /// The line of the last location asked for (see [`LineIndex::location_near`]).
     line_hint: std::cell::Cell<usize>,
+    /// The call finished last (after its arguments: the outermost call of an
+    /// expression) and what its function resolves to, for
+    /// `pool_ctor_workers` to reuse on an assignment's value.
+    last_callee: Option<(&'a ast::ExprCall, Binding)>,
     /// Call sites' names, each stored once per file.
     names: Names,
     interned: HashMap<Box<str>, Name>,
@@ -315,6 +319,7 @@ impl<'a> Builder<'a> {
             blocks: Vec::new(),
             next_block: 0,
             line_hint: std::cell::Cell::new(0),
+            last_callee: None,
             names: Names::default(),
             interned: HashMap::default(),
         }
@@ -1319,6 +1324,7 @@ impl<'a> Builder<'a> {
         if self.lambda_depth == 0 {
             self.note_join(call, &resolved);
         }
+        self.last_callee = Some((call, resolved));
         self.in_binop = saved_binop;
     }
 

@@ -1290,11 +1290,17 @@ impl<'a> Builder<'a> {
     /// For a pool constructor call: `Some(workers)` (the literal, if any).
     fn pool_ctor_workers(&self, e: &'a Expr) -> Option<Option<u64>> {
         let Expr::Call(c) = e else { return None };
-        let Binding::Qn(q) = self.resolve(&c.func) else {
+        // The call just visited (an assignment's value) was resolved then;
+        // nothing binds a name in between.
+        let resolved = match &self.last_callee {
+            Some((last, b)) if std::ptr::eq(*last, c) => std::borrow::Cow::Borrowed(b),
+            _ => std::borrow::Cow::Owned(self.resolve(&c.func)),
+        };
+        let Binding::Qn(q) = resolved.as_ref() else {
             return None;
         };
-        self.rb.executors.lookup(&q)?;
-        let spec = self.rb.pool_workers.lookup(&q);
+        self.rb.executors.lookup(q)?;
+        let spec = self.rb.pool_workers.lookup(q);
         Some(
             spec.and_then(|s| Self::pick_arg(c, s))
                 .and_then(|a| self.const_int(a)),
