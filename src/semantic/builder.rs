@@ -1779,8 +1779,7 @@ impl<'a> Builder<'a> {
                 for t in &a.targets {
                     self.visit_expr(t);
                 }
-                let targets: Vec<&'a Expr> = a.targets.iter().collect();
-                self.record_assign(stmt, &targets, Some(&a.value), reads);
+                self.record_assign(stmt, &a.targets, Some(&a.value), reads);
             }
             Stmt::AnnAssign(a) => {
                 self.visit_expr(&a.annotation);
@@ -1791,7 +1790,8 @@ impl<'a> Builder<'a> {
                 let reads = self.end_reads(mark);
                 self.visit_expr(&a.target);
                 if let Some(v) = &a.value {
-                    self.record_assign(stmt, &[&*a.target], Some(v), reads);
+                    let target = std::slice::from_ref(&*a.target);
+                    self.record_assign(stmt, target, Some(v), reads);
                 }
             }
             Stmt::Delete(d) => {

@@ -664,7 +664,7 @@ impl<'a> Builder<'a> {
     pub(super) fn record_assign(
         &mut self,
         stmt: &'a Stmt,
-        targets: &[&'a Expr],
+        targets: &'a [Expr],
         value: Option<&'a Expr>,
         reads: Vec<ReadRec<'a>>,
     ) {
