@@ -245,22 +245,28 @@ fn run(cli: Cli) -> Result<u8, String> {
     for w in warnings.iter().chain(outcome.warnings.iter()) {
         warn(w);
     }
+    // The report as text, except JSON's, which is streamed to where it
+    // goes (`None`): it is the largest, with every hotspot.
     let rendered = if cli.statistics {
-        match format {
+        Some(match format {
             OutputFormat::Json | OutputFormat::JsonLines => {
                 report::statistics::render_json(&outcome)
             }
             _ => report::statistics::render_text(&outcome),
-        }
+        })
     } else {
         match format {
-            OutputFormat::Full => report::text::render(&outcome, summary),
-            OutputFormat::Concise => report::concise::render(&outcome),
-            OutputFormat::Json => report::json::render(&outcome),
-            OutputFormat::JsonLines => report::json::render_lines(&outcome),
-            OutputFormat::Sarif => report::sarif::render(&outcome, &rb, &cwd),
-            OutputFormat::Github => report::github::render(&outcome, &cwd),
+            OutputFormat::Full => Some(report::text::render(&outcome, summary)),
+            OutputFormat::Concise => Some(report::concise::render(&outcome)),
+            OutputFormat::Json => None,
+            OutputFormat::JsonLines => Some(report::json::render_lines(&outcome)),
+            OutputFormat::Sarif => Some(report::sarif::render(&outcome, &rb, &cwd)),
+            OutputFormat::Github => Some(report::github::render(&outcome, &cwd)),
         }
+    };
+    let emit = |out: &mut dyn Write| match &rendered {
+        Some(text) => out.write_all(text.as_bytes()),
+        None => report::json::write(&outcome, out),
     };
     let code = if cli.exit_zero || !outcome.fails() {
         0
@@ -273,14 +279,15 @@ fn run(cli: Cli) -> Result<u8, String> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
             }
-            std::fs::write(path, rendered.as_bytes())
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            let cannot = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(cannot)?);
+            emit(&mut file).and_then(|_| file.flush()).map_err(cannot)?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             // A closed pipe (`advise | head`) is not an error of ours.
-            let _ = out.write_all(rendered.as_bytes()).and_then(|_| out.flush());
+            let _ = emit(&mut out).and_then(|_| out.flush());
         }
     }
     Ok(code)

@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::{Outcome, VERSION};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[derive(Serialize)]
 struct Loc {
@@ -55,11 +55,26 @@ struct JsonProfile {
     measures_waiting: bool,
 }
 
+/// A list serialised item by item from an iterator, never collected: a
+/// report lists thousands of hotspots.
+struct Lazy<F>(F);
+
+impl<F, I> Serialize for Lazy<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
 #[derive(Serialize)]
-struct JsonOutput<'a> {
+struct JsonOutput<'a, H: Serialize> {
     advise_version: &'a str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
-    hotspots: Vec<JsonHotspot<'a>>,
+    hotspots: H,
     /// The profiles joined to the analysis; null without --profile.
     profiles: Option<Vec<JsonProfile>>,
 }
@@ -98,15 +113,15 @@ pub fn render_lines(o: &Outcome) -> String {
     out
 }
 
-pub fn render(o: &Outcome) -> String {
+/// Write the report, indented, streamed: neither the whole text nor the
+/// list of hotspots is held in memory at once.
+pub fn write(o: &Outcome, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let name = |i: usize| o.files[i].path.display().to_string();
     let out = JsonOutput {
         advise_version: VERSION,
         diagnostics: o.diagnostics.iter().map(|d| diagnostic(o, d)).collect(),
-        hotspots: o
-            .hotspots
-            .iter()
-            .map(|h| JsonHotspot {
+        hotspots: Lazy(|| {
+            o.hotspots.iter().map(|h| JsonHotspot {
                 filename: name(h.file),
                 function: &h.function,
                 line: h.line,
@@ -124,7 +139,7 @@ pub fn render(o: &Outcome) -> String {
                 recommendation: h.recommendation.as_str(),
                 measured: h.measured.as_ref().map(|m| m.json()),
             })
-            .collect(),
+        }),
         profiles: o.profile.as_ref().map(|r| {
             r.sources
                 .iter()
@@ -138,7 +153,6 @@ pub fn render(o: &Outcome) -> String {
                 .collect()
         }),
     };
-    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    w.write_all(b"\n")
 }
