@@ -264,10 +264,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             OutputFormat::Github => Some(report::github::render(&outcome, &cwd)),
         }
     };
-    let emit = |out: &mut dyn Write| match &rendered {
-        Some(text) => out.write_all(text.as_bytes()),
-        None => report::json::write(&outcome, out),
-    };
+
     let code = if cli.exit_zero || !outcome.fails() {
         0
     } else {
@@ -281,14 +278,30 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             let cannot = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
             let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(cannot)?);
-            emit(&mut file).and_then(|_| file.flush()).map_err(cannot)?;
+            emit(&mut file, &rendered, &outcome)
+                .and_then(|_| file.flush())
+                .map_err(cannot)?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             // A closed pipe (`advise | head`) is not an error of ours.
-            let _ = emit(&mut out).and_then(|_| out.flush());
+            let _ = emit(&mut out, &rendered, &outcome).and_then(|_| out.flush());
         }
     }
     Ok(code)
+}
+
+/// Write the report: its text, or (`None`) the JSON report streamed.
+/// Generic, so that the JSON writer's many small writes reach the buffer
+/// without a virtual call each.
+fn emit<W: Write>(
+    out: &mut W,
+    rendered: &Option<String>,
+    outcome: &advise::Outcome,
+) -> std::io::Result<()> {
+    match rendered {
+        Some(text) => out.write_all(text.as_bytes()),
+        None => report::json::write(outcome, out),
+    }
 }

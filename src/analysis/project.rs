@@ -303,6 +303,15 @@ pub struct CallTable<'s> {
 
 const NO_CALL: u32 = u32::MAX;
 
+impl<'s> CallTable<'s> {
+    /// Where a call of a function of `file` goes (`None` before calls are
+    /// resolved).
+    fn get(&self, file: usize, c: &CallSite) -> Option<&CallTarget<'s>> {
+        let slot = *self.slots.get(file)?.get(c.target.0 as usize)?;
+        self.resolved.get(slot as usize)
+    }
+}
+
 /// A base class as written, made canonical, and the project class it
 /// names (file, class index), if any.
 type Base<'s> = (Cow<'s, str>, Option<(usize, usize)>);
@@ -872,12 +881,7 @@ impl<'s> Project<'s> {
     /// Where a call of function `f` goes, with the rulebook's effect for an
     /// external target (`None` before calls are resolved).
     fn resolved(&self, f: FuncId, c: &CallSite) -> Option<&CallTarget<'s>> {
-        let slot = *self
-            .calls
-            .slots
-            .get(self.funcs[f].file)?
-            .get(c.target.0 as usize)?;
-        self.calls.resolved.get(slot as usize)
+        self.calls.get(self.funcs[f].file, c)
     }
 
     /// Where call `ci` of function `f` goes.
@@ -1213,26 +1217,16 @@ impl<'s> Project<'s> {
     #[inline(never)]
     fn direct_effects(&mut self, f: FuncId, scratch: &mut LoopScratch) -> Effects {
         let s = self.funcs[f].summary;
-        // Where each call goes (read through the table's fields, which the
-        // writes to `self` below leave alone).
-        let slots = self
-            .calls
-            .slots
-            .get(self.funcs[f].file)
-            .map_or(&[][..], |s| s);
-        let resolved = &self.calls.resolved;
-        let call = |c: &CallSite| {
-            slots
-                .get(c.target.0 as usize)
-                .and_then(|&i| resolved.get(i as usize))
-        };
-        let target = |ci: usize| call(&s.calls[ci]).map(|r| &r.0);
-        let effect = |ci: usize| call(&s.calls[ci]).and_then(|r| r.1);
         let heavy_trip = self.rb.settings.heavy_trip_count;
         let nl = s.loops.len();
         // Refilled in place: a recursive component comes here many times.
         let mut compute = std::mem::take(&mut self.compute[f]);
         let mut heavy = std::mem::take(&mut self.heavy_loops[f]);
+        // (Through the table alone: the writes to `self` below leave it be.)
+        let (calls, file) = (&self.calls, self.funcs[f].file);
+        let call = |c: &CallSite| calls.get(file, c);
+        let target = |ci: usize| call(&s.calls[ci]).map(|r| &r.0);
+        let effect = |ci: usize| call(&s.calls[ci]).and_then(|r| r.1);
         compute.clear();
         heavy.clear();
         let mut e = Effects::default();

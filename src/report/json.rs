@@ -115,7 +115,7 @@ pub fn render_lines(o: &Outcome) -> String {
 
 /// Write the report, indented, streamed: neither the whole text nor the
 /// list of hotspots is held in memory at once.
-pub fn write(o: &Outcome, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write<W: std::io::Write>(o: &Outcome, mut w: W) -> std::io::Result<()> {
     let name = |i: usize| o.files[i].path.display().to_string();
     let out = JsonOutput {
         advise_version: VERSION,
@@ -153,6 +153,6 @@ pub fn write(o: &Outcome, w: &mut dyn std::io::Write) -> std::io::Result<()> {
                 .collect()
         }),
     };
-    serde_json::to_writer_pretty(&mut *w, &out)?;
+    serde_json::to_writer_pretty(&mut w, &out)?;
     w.write_all(b"\n")
 }
