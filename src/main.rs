@@ -264,7 +264,6 @@ fn run(cli: Cli) -> Result<u8, String> {
             OutputFormat::Github => Some(report::github::render(&outcome, &cwd)),
         }
     };
-
     let code = if cli.exit_zero || !outcome.fails() {
         0
     } else {
@@ -278,7 +277,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             let cannot = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
             let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(cannot)?);
-            emit(&mut file, &rendered, &outcome)
+            emit(&mut file, rendered.as_deref(), &outcome)
                 .and_then(|_| file.flush())
                 .map_err(cannot)?;
         }
@@ -286,7 +285,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             // A closed pipe (`advise | head`) is not an error of ours.
-            let _ = emit(&mut out, &rendered, &outcome).and_then(|_| out.flush());
+            let _ = emit(&mut out, rendered.as_deref(), &outcome).and_then(|_| out.flush());
         }
     }
     Ok(code)
@@ -297,7 +296,7 @@ fn run(cli: Cli) -> Result<u8, String> {
 /// without a virtual call each.
 fn emit<W: Write>(
     out: &mut W,
-    rendered: &Option<String>,
+    rendered: Option<&str>,
     outcome: &advise::Outcome,
 ) -> std::io::Result<()> {
     match rendered {

@@ -44,10 +44,9 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if call.awaited() || call.cold() {
                 continue;
             }
-            let Some(Target::Func(g)) = p.call_target(f, ci) else {
+            let Some(&Target::Func(g)) = p.call_target(f, ci) else {
                 continue;
             };
-            let g = *g;
             let callee = p.funcs[g].summary;
             if callee.is_async {
                 continue;
