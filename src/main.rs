@@ -19,29 +19,15 @@ use std::sync::Arc;
 // the kernel zeroed 2 MB at a time for memory the run barely touched, which
 // cost about 35 MB of peak memory on the standard library.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-extern "C" {
-    // `mimalloc.h`: set an option of the allocator linked in above.
-    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-}
-
-/// `mi_option_purge_delay` (option 15 in both the v2 and the v3
-/// `mi_option_t`; the `mimalloc` crate exports no constant for it).
-const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+static GLOBAL: advise::alloc::Allocator = advise::alloc::Allocator;
 
 /// Give freed memory back to the system after 10 ms rather than the
-/// vendored mimalloc's default of one second. Each file's syntax tree is
-/// freed as soon as it is summarised; returned promptly, those pages stop
+/// vendored mimalloc's default of one second: what a stage frees then stops
 /// counting against the run's peak memory (about 15% less on the standard
-/// library, at no measurable cost in time). `MIMALLOC_PURGE_DELAY` in the environment
-/// still wins.
+/// library, at no measurable cost in time). The per-file stage sets its own
+/// delay while it runs (see `advise::alloc`).
 fn tune_allocator() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets one integer option, which mimalloc reads each time
-        // it purges; setting options at any time is supported.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
-    }
+    advise::alloc::purge_delay(10);
 }
 
 fn main() -> ExitCode {

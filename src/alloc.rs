@@ -1,0 +1,209 @@
+//! The binary's allocator: mimalloc, with a second heap for what a file
+//! needs only while it is analysed.
+//!
+//! A file's syntax tree and the summariser's working data are freed as
+//! soon as the file is summarised; its summary lives until the end of the
+//! run. Allocated from one heap, the two share pages: each tree's nodes
+//! land in the gaps that earlier files' summaries left, spread over many
+//! pages that are cold in the cache. [`scratch`] sends a closure's
+//! allocations to a heap of their own, so that trees reuse the same few
+//! pages file after file and the summaries stay packed together.
+//!
+//! Freeing needs no routing: mimalloc finds a block's heap from its
+//! address. Only the binary installs [`Allocator`]; elsewhere (tests, the
+//! fuzz targets) [`scratch`] just runs its closure.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// mimalloc's opaque `mi_heap_t`.
+#[repr(C)]
+struct MiHeap {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    // `mimalloc.h` (v3): first-class heaps, usable from any thread; a
+    // heap's blocks sit in pages of their own.
+    fn mi_heap_new() -> *mut MiHeap;
+    fn mi_heap_collect(heap: *mut MiHeap, force: bool);
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    fn mi_heap_malloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
+    fn mi_heap_zalloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
+    fn mi_heap_realloc_aligned(
+        heap: *mut MiHeap,
+        p: *mut c_void,
+        size: usize,
+        align: usize,
+    ) -> *mut c_void;
+}
+
+/// The scratch heap, made on first use and kept for the whole run.
+static SCRATCH: AtomicPtr<MiHeap> = AtomicPtr::new(ptr::null_mut());
+
+thread_local! {
+    /// The heap this thread allocates from: null for mimalloc's default.
+    static CURRENT: Cell<*mut MiHeap> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// Run `f` with this thread's allocations going to the scratch heap.
+/// Whatever `f` allocates may outlive it; it is only placed apart.
+pub fn scratch<R>(f: impl FnOnce() -> R) -> R {
+    let mut heap = SCRATCH.load(Ordering::Acquire);
+    if heap.is_null() {
+        // SAFETY: `mi_heap_new` has no preconditions; it returns null only
+        // when out of memory, and then the default heap is used.
+        let made = unsafe { mi_heap_new() };
+        heap = match SCRATCH.compare_exchange(
+            ptr::null_mut(),
+            made,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => made,
+            // Another thread made one first; the spare heap stays empty.
+            Err(theirs) => theirs,
+        };
+    }
+    /// Restores the previous heap even if `f` unwinds.
+    struct Restore(*mut MiHeap);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CURRENT.with(|c| c.replace(heap)));
+    f()
+}
+
+/// Return to the system the scratch pages this thread has freed, and any
+/// other freed memory awaiting its purge delay. A thread that stops
+/// allocating never purges on its own: call this on each worker when the
+/// per-file work is done.
+pub fn release_scratch() {
+    let heap = SCRATCH.load(Ordering::Acquire);
+    if !heap.is_null() {
+        // SAFETY: `heap` came from `mi_heap_new` and is never deleted;
+        // collecting touches only this thread's part of it.
+        unsafe { mi_heap_collect(heap, true) };
+    }
+}
+
+/// `mi_option_purge_delay` (option 15 in both the v2 and the v3
+/// `mi_option_t`; the `mimalloc` crate exports no constant for it).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// How long freed memory stays committed before mimalloc gives it back to
+/// the system, in milliseconds (negative: never), unless
+/// `MIMALLOC_PURGE_DELAY` in the environment says otherwise.
+///
+/// The per-file stage wants it long: each file's tree is freed whole, and
+/// pages given back are faulted in again, zeroed by the kernel, for the next
+/// file. The stages after it want it short: what they free stops counting
+/// against the run's peak memory.
+pub fn purge_delay(ms: i64) {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one integer option, which mimalloc reads each time
+        // it purges; setting options at any time is supported.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, ms as std::ffi::c_long) };
+    }
+}
+
+/// mimalloc as the global allocator, honouring [`scratch`].
+pub struct Allocator;
+
+// SAFETY: each method forwards to mimalloc, which meets `GlobalAlloc`'s
+// contract for any of its heaps; a block from one heap may be freed or
+// reallocated through another call, as mimalloc frees by address.
+unsafe impl GlobalAlloc for Allocator {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let heap = CURRENT.with(Cell::get);
+        if heap.is_null() {
+            mimalloc::MiMalloc.alloc(layout)
+        } else {
+            mi_heap_malloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let heap = CURRENT.with(Cell::get);
+        if heap.is_null() {
+            mimalloc::MiMalloc.alloc_zeroed(layout)
+        } else {
+            mi_heap_zalloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        mimalloc::MiMalloc.dealloc(ptr, layout)
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let heap = CURRENT.with(Cell::get);
+        if heap.is_null() {
+            mimalloc::MiMalloc.realloc(ptr, layout, new_size)
+        } else {
+            mi_heap_realloc_aligned(heap, ptr as *mut c_void, new_size, layout.align()) as *mut u8
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" {
+        fn mi_heap_contains(heap: *const MiHeap, p: *const c_void) -> bool;
+    }
+
+    fn in_scratch(p: *mut u8) -> bool {
+        let heap = SCRATCH.load(Ordering::Acquire);
+        // SAFETY: `heap` is the live scratch heap and `p` a live block.
+        !heap.is_null() && unsafe { mi_heap_contains(heap, p as *const c_void) }
+    }
+
+    #[test]
+    fn scratch_routes_allocations_and_restores_the_heap() {
+        let layout = Layout::from_size_align(48, 8).unwrap();
+        // SAFETY: each block is allocated by `Allocator` with `layout` and
+        // freed once with the layout it then has.
+        unsafe {
+            let inside = scratch(|| Allocator.alloc(layout));
+            let outside = Allocator.alloc(layout);
+            assert!(in_scratch(inside));
+            assert!(!in_scratch(outside));
+            // Grown outside the scratch scope, a scratch block moves to
+            // the default heap; freeing needs no scope either way.
+            let grown = Allocator.realloc(inside, layout, 64 << 10);
+            assert!(!in_scratch(grown));
+            Allocator.dealloc(grown, Layout::from_size_align(64 << 10, 8).unwrap());
+            Allocator.dealloc(outside, layout);
+            let zeroed = scratch(|| Allocator.alloc_zeroed(layout));
+            assert!(in_scratch(zeroed));
+            assert!(std::slice::from_raw_parts(zeroed, 48)
+                .iter()
+                .all(|&b| b == 0));
+            Allocator.dealloc(zeroed, layout);
+        }
+        assert!(CURRENT.with(Cell::get).is_null());
+        // Nested scopes, and a scope left by a panic, restore the heap
+        // that was current before.
+        scratch(|| {
+            let current = CURRENT.with(Cell::get);
+            assert!(!current.is_null());
+            scratch(|| ());
+            assert_eq!(CURRENT.with(Cell::get), current);
+        });
+        let unwound = std::panic::catch_unwind(|| scratch(|| panic!("in scratch")));
+        assert!(unwound.is_err());
+        assert!(CURRENT.with(Cell::get).is_null());
+        release_scratch();
+    }
+}
