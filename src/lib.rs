@@ -442,40 +442,46 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         .filter_map(|d| Some((d.file, d.subject.as_deref()?)))
         .collect();
     let free_threaded = target.info.kind == rulebook::TargetKind::FreeThreaded;
-    let mut hotspots = Vec::new();
     let funcs = if opts.hotspots || !opts.profiles.is_empty() {
         &project.funcs[..]
     } else {
         &[]
     };
-    for (f, node) in funcs.iter().enumerate() {
-        let w = project.workload[f];
-        let dispatched = project.dispatched[f];
-        if w == Workload::Light && !dispatched {
-            continue;
-        }
-        hotspots.push(Hotspot {
-            file: module_file[node.file],
-            function: node.summary.qualname().to_string(),
-            line: node.summary.def_loc.row,
-            workload: w,
-            contexts: project.contexts[f],
-            evidence: project.evidence_list(f),
-            recommendation: if jit.contains(&(module_file[node.file], node.summary.qualname())) {
-                Recommendation::Jit
-            } else if free_threaded
-                && w == Workload::Cpu
-                && project.contexts[f].contains(ContextKind::Threads)
-            {
-                Recommendation::FreeThreading
-            } else {
-                project.recommendation(f)
-            },
-            dispatched,
-            heavy: project.effects[f].cpu_strong.is_some(),
-            measured: None,
-        });
-    }
+    // In parallel: each hotspot's evidence is rendered to text. Collected
+    // in function order.
+    let mut hotspots: Vec<Hotspot> = funcs
+        .par_iter()
+        .enumerate()
+        .filter_map(|(f, node)| {
+            let w = project.workload[f];
+            let dispatched = project.dispatched[f];
+            if w == Workload::Light && !dispatched {
+                return None;
+            }
+            Some(Hotspot {
+                file: module_file[node.file],
+                function: node.summary.qualname().to_string(),
+                line: node.summary.def_loc.row,
+                workload: w,
+                contexts: project.contexts[f],
+                evidence: project.evidence_list(f),
+                recommendation: if jit.contains(&(module_file[node.file], node.summary.qualname()))
+                {
+                    Recommendation::Jit
+                } else if free_threaded
+                    && w == Workload::Cpu
+                    && project.contexts[f].contains(ContextKind::Threads)
+                {
+                    Recommendation::FreeThreading
+                } else {
+                    project.recommendation(f)
+                },
+                dispatched,
+                heavy: project.effects[f].cpu_strong.is_some(),
+                measured: None,
+            })
+        })
+        .collect();
     // In place (a stable sort copies half the list aside, about 2.5 MB at
     // the run's peak on the stdlib). Two hotspots tie only as two
     // functions of one name defined on one line (lambdas); the unstable

@@ -14,7 +14,7 @@ use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
-use std::rc::Rc;
+use std::sync::Arc;
 use thin_vec::ThinVec;
 
 pub type FuncId = usize;
@@ -62,7 +62,7 @@ pub struct Ev {
     pub hops: u32,
     /// Where evidence reached through calls comes from: the function and
     /// its own (direct) evidence. Shared, so following a chain is O(1).
-    pub origin: Option<Rc<(FuncId, Ev)>>,
+    pub origin: Option<Arc<(FuncId, Ev)>>,
 }
 
 impl Ev {
@@ -103,14 +103,14 @@ pub enum Detail {
 
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
-    pub cpu_strong: Option<Rc<Ev>>,
-    pub cpu_weak: Option<Rc<Ev>>,
-    pub io_slow: Option<Rc<Ev>>,
-    pub io_disk: Option<Rc<Ev>>,
-    pub io_wait: Option<Rc<Ev>>,
+    pub cpu_strong: Option<Arc<Ev>>,
+    pub cpu_weak: Option<Arc<Ev>>,
+    pub io_slow: Option<Arc<Ev>>,
+    pub io_disk: Option<Arc<Ev>>,
+    pub io_wait: Option<Arc<Ev>>,
     /// Blocking I/O reachable through synchronous calls only.
-    pub blocking: Option<Rc<Ev>>,
-    pub vector: Option<Rc<Ev>>,
+    pub blocking: Option<Arc<Ev>>,
+    pub vector: Option<Arc<Ev>>,
 }
 
 /// Every function's effects, indexed by function. Most functions have
@@ -144,7 +144,7 @@ impl std::ops::Index<FuncId> for EffectTable {
 }
 
 impl Effects {
-    fn slots(&self) -> [&Option<Rc<Ev>>; 7] {
+    fn slots(&self) -> [&Option<Arc<Ev>>; 7] {
         [
             &self.cpu_strong,
             &self.cpu_weak,
@@ -1420,7 +1420,7 @@ impl<'s> Project<'s> {
                         continue;
                     }
                     let ce = &self.effects[g];
-                    let wrap = |ev: &Option<Rc<Ev>>| {
+                    let wrap = |ev: &Option<Arc<Ev>>| {
                         ev.as_ref().map(|inner| Ev {
                             line: c.start,
                             kind: "call",
@@ -1432,7 +1432,7 @@ impl<'s> Project<'s> {
                                 inner
                                     .origin
                                     .clone()
-                                    .unwrap_or_else(|| Rc::new((g, Ev::clone(inner)))),
+                                    .unwrap_or_else(|| Arc::new((g, Ev::clone(inner)))),
                             ),
                         })
                     };
@@ -1448,7 +1448,7 @@ impl<'s> Project<'s> {
                     // CPU work far down a call chain is incidental to the
                     // caller; I/O anywhere below still waits.
                     let near =
-                        |ev: &Option<Rc<Ev>>| ev.as_ref().is_some_and(|x| x.hops < MAX_CPU_HOPS);
+                        |ev: &Option<Arc<Ev>>| ev.as_ref().is_some_and(|x| x.hops < MAX_CPU_HOPS);
                     if near(&ce.cpu_strong) {
                         fill(&mut e.cpu_strong, || wrap(&ce.cpu_strong));
                     }
@@ -1777,7 +1777,7 @@ impl Slot {
         Slot::Vector,
     ];
 
-    pub fn get(self, e: &Effects) -> &Option<Rc<Ev>> {
+    pub fn get(self, e: &Effects) -> &Option<Arc<Ev>> {
         match self {
             Slot::CpuStrong => &e.cpu_strong,
             Slot::CpuWeak => &e.cpu_weak,
@@ -1802,14 +1802,14 @@ impl Slot {
     }
 }
 
-fn set(slot: &mut Option<Rc<Ev>>, ev: Ev) {
+fn set(slot: &mut Option<Arc<Ev>>, ev: Ev) {
     fill(slot, || Some(ev));
 }
 
 /// Fill an empty slot with what `make` builds (only then is it built).
-fn fill(slot: &mut Option<Rc<Ev>>, make: impl FnOnce() -> Option<Ev>) {
+fn fill(slot: &mut Option<Arc<Ev>>, make: impl FnOnce() -> Option<Ev>) {
     if slot.is_none() {
-        *slot = make().map(Rc::new);
+        *slot = make().map(Arc::new);
     }
 }
 
