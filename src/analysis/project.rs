@@ -1087,18 +1087,20 @@ impl<'s> Project<'s> {
 
     // ------------------------------------------------------------ effects
 
-    /// Strongly connected components, callees first (iterative Tarjan).
+    /// Each function's effects from its callees', component by component
+    /// of the call graph, callees first: the strongly connected components
+    /// come from an iterative Tarjan walk, and each is propagated as soon as
+    /// the walk completes it, while its functions' calls are still in the
+    /// cache.
     #[inline(never)]
-    /// Returned flat: the functions, component after component, and where
-    /// each component ends.
-    fn sccs(&self) -> (Vec<FuncId>, Vec<usize>) {
+    fn propagate_effects(&mut self) {
         let n = self.funcs.len();
         let mut index = vec![usize::MAX; n];
         let mut low = vec![0usize; n];
         let mut on_stack = vec![false; n];
         let mut stack = Vec::new();
-        let mut order = Vec::with_capacity(n);
-        let mut ends = Vec::new();
+        let mut comp = Vec::new();
+        let mut scratch = LoopScratch::default();
         let mut counter = 0;
         // Per function on the walk: the next call site to follow.
         let mut work: Vec<(FuncId, usize)> = Vec::new();
@@ -1138,56 +1140,49 @@ impl<'s> Project<'s> {
                         low[u] = low[u].min(low[v]);
                     }
                     if low[v] == index[v] {
+                        comp.clear();
                         while let Some(w) = stack.pop() {
                             on_stack[w] = false;
-                            order.push(w);
+                            comp.push(w);
                             if w == v {
                                 break;
                             }
                         }
-                        ends.push(order.len());
+                        self.propagate_component(&comp, &mut scratch);
                     }
                 }
             }
         }
-        (order, ends)
     }
 
-    #[inline(never)]
-    fn propagate_effects(&mut self) {
-        let (order, ends) = self.sccs();
-        let mut scratch = LoopScratch::default();
-        let mut from = 0;
-        for end in ends {
-            let comp = &order[from..end];
-            from = end;
-            // Hot recursion is a function calling itself arithmetically:
-            // `fib(n - 1) + fib(n - 2)`, `sort(a[:mid])`. Other cycles in
-            // a large call graph (a constructor reaching itself through a
-            // helper) are reachability, not work.
-            let mut recursive = comp.len() > 1;
+    /// Effects for one component, whose callees outside it are done.
+    fn propagate_component(&mut self, comp: &[FuncId], scratch: &mut LoopScratch) {
+        // Hot recursion is a function calling itself arithmetically:
+        // `fib(n - 1) + fib(n - 2)`, `sort(a[:mid])`. Other cycles in a
+        // large call graph (a constructor reaching itself through a helper)
+        // are reachability, not work.
+        let mut recursive = comp.len() > 1;
+        for &f in comp {
+            let (calls_itself, arith) = self.self_calls(f);
+            recursive |= calls_itself;
+            self.recursive[f] = arith;
+        }
+        if !recursive {
+            let f = comp[0];
+            let e = self.direct_effects(f, scratch);
+            self.effects.set(f, e);
+            return;
+        }
+        for _ in 0..self.rb.settings.max_propagation_rounds {
+            let mut changed = false;
             for &f in comp {
-                let (calls_itself, arith) = self.self_calls(f);
-                recursive |= calls_itself;
-                self.recursive[f] = arith;
-            }
-            if !recursive {
-                let f = comp[0];
-                let e = self.direct_effects(f, &mut scratch);
+                let before = self.effects[f].filled();
+                let e = self.direct_effects(f, scratch);
                 self.effects.set(f, e);
-                continue;
+                changed |= self.effects[f].filled() != before;
             }
-            for _ in 0..self.rb.settings.max_propagation_rounds {
-                let mut changed = false;
-                for &f in comp {
-                    let before = self.effects[f].filled();
-                    let e = self.direct_effects(f, &mut scratch);
-                    self.effects.set(f, e);
-                    changed |= self.effects[f].filled() != before;
-                }
-                if !changed {
-                    break;
-                }
+            if !changed {
+                break;
             }
         }
     }
