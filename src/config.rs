@@ -651,7 +651,8 @@ pub struct Resolver {
     mode: Mode,
     default: Arc<Settings>,
     by_dir: Mutex<HashMap<PathBuf, Arc<Settings>>>,
-    /// The first error met while walking (the walker cannot return one).
+    /// The first error, by file and position, met while walking (the
+    /// walker cannot return one).
     pub deferred: Mutex<Option<ConfigError>>,
 }
 
@@ -738,8 +739,11 @@ impl Resolver {
         match self.settings_for(path, is_dir) {
             Ok(s) => s,
             Err(e) => {
+                // Of several, the first by file and position, whatever
+                // order parallel walking meets them in.
                 let mut slot = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
-                if slot.is_none() {
+                let key = |e: &ConfigError| (e.file.clone(), e.line, e.column, e.message.clone());
+                if slot.as_ref().is_none_or(|old| key(&e) < key(old)) {
                     *slot = Some(e);
                 }
                 self.default.clone()
@@ -778,11 +782,12 @@ impl Resolver {
                 None => self.default.clone(),
             },
         };
-        self.by_dir
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(dir.to_path_buf(), s.clone());
-        Ok(s)
+        // Directories are walked in parallel: when two threads resolve one
+        // directory at once, the first to finish wins, so that every file
+        // of a directory shares one `Settings` (`run_settings` compares
+        // them by identity).
+        let mut by_dir = self.by_dir.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(by_dir.entry(dir.to_path_buf()).or_insert(s).clone())
     }
 
     /// The settings of the whole run (the rules file and the target, which

@@ -77,8 +77,17 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
         Input::File(p) => seen.insert(p.clone()),
         Input::Error(..) => true,
     });
-    out.sort_by(|a, b| key(a).cmp(key(b)));
+    // Walked in parallel, found in any order: sorted by path, then (for
+    // two errors at one path) by what they say.
+    out.sort_by(|a, b| key(a).cmp(key(b)).then_with(|| why(a).cmp(why(b))));
     out
+}
+
+fn why(i: &Input) -> &str {
+    match i {
+        Input::File(_) => "",
+        Input::Error(_, why) => why,
+    }
 }
 
 /// Drop leading `./` components from a path that has more after them.
@@ -104,6 +113,9 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Walk a directory, on as many threads as the analysis uses (each
+/// directory costs several `stat` calls for ignore and configuration
+/// files). The caller sorts what is found.
 fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
     let mut builder = ignore::WalkBuilder::new(root);
     let resolver = resolver.clone();
@@ -114,6 +126,7 @@ fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
         .git_exclude(true)
         .require_git(false)
         .follow_links(false)
+        .threads(rayon::current_num_threads())
         .filter_entry(move |e| {
             if e.depth() == 0 {
                 return true;
@@ -124,23 +137,30 @@ fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
             let settings = resolver.settings_or_defer(parent, true);
             !settings.is_excluded(&absolute(&resolver.cwd, e.path()))
         });
-    for entry in builder.build() {
-        match entry {
-            Ok(e) => {
-                let is_file = e.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_python(e.path()) {
-                    out.push(Input::File(e.into_path()));
+    let found = std::sync::Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let input = match entry {
+                Ok(e) => {
+                    let is_file = e.file_type().is_some_and(|t| t.is_file());
+                    if !(is_file && is_python(e.path())) {
+                        return ignore::WalkState::Continue;
+                    }
+                    Input::File(e.into_path())
                 }
-            }
-            Err(err) => {
-                let path = match &err {
-                    ignore::Error::WithPath { path, .. } => path.clone(),
-                    _ => root.to_path_buf(),
-                };
-                out.push(Input::Error(path, err.to_string()));
-            }
-        }
-    }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.clone(),
+                        _ => root.to_path_buf(),
+                    };
+                    Input::Error(path, err.to_string())
+                }
+            };
+            found.lock().unwrap_or_else(|p| p.into_inner()).push(input);
+            ignore::WalkState::Continue
+        })
+    });
+    out.extend(found.into_inner().unwrap_or_else(|p| p.into_inner()));
 }
 
 /// The dotted module name of a file: packages are walked up through
