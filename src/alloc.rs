@@ -46,6 +46,8 @@ static SCRATCH: AtomicPtr<MiHeap> = AtomicPtr::new(ptr::null_mut());
 
 thread_local! {
     /// The heap this thread allocates from: null for mimalloc's default.
+    /// (Constant-initialised and without a destructor, so readable at any
+    /// point of a thread's life, its teardown included.)
     static CURRENT: Cell<*mut MiHeap> = const { Cell::new(ptr::null_mut()) };
 }
 

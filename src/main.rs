@@ -182,7 +182,9 @@ fn run(cli: Cli) -> Result<u8, String> {
         profiles,
         hotspots: true,
     };
+    let timer = advise::Timer::new();
     let inputs = advise::discover(&opts).map_err(|e| e.to_string())?;
+    timer.lap("discover");
     if cli.parse_only {
         let (files, bytes) = advise::parse_only(&inputs);
         println!("{files} files, {bytes} bytes parsed");
