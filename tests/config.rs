@@ -502,6 +502,73 @@ fn a_malformed_configuration_deep_in_the_tree_is_found_while_walking() {
 }
 
 #[test]
+fn of_several_malformed_configurations_the_first_by_path_is_reported_whatever_the_threads() {
+    // Directories are walked in parallel: which broken configuration a
+    // thread meets first varies, the one reported must not.
+    let d = project("manybad");
+    for dir in [
+        "m", "q", "x", "k", "e", "t", "w", "h", "r", "j", "o", "v", "d", "s",
+    ] {
+        write(
+            &d,
+            &[
+                (&format!("{dir}/advise.toml"), "selec = []\n"),
+                (&format!("{dir}/y.py"), BLOCKING),
+            ],
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for threads in ["1", "2", "4", "2", "4", "2"] {
+        let o = advise_in(&d, &["--threads", threads]);
+        assert_eq!(o.status.code(), Some(2));
+        seen.insert(stderr(&o));
+    }
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let err = seen.pop_first().unwrap();
+    assert!(
+        err.contains("d/advise.toml:1:1: unknown key `selec`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_configuration_over_a_tree_walked_in_parallel_is_the_runs() {
+    // Run from outside it, a tree under one configuration takes its
+    // run-wide `rules` from it: every file of the tree, walked on several
+    // threads, must share that one configuration.
+    let d = tmpdir("sharedcfg");
+    let mut files = vec![
+        (
+            "proj/advise.toml".to_string(),
+            "rules = \"r.yaml\"\n".to_string(),
+        ),
+        (
+            "proj/r.yaml".to_string(),
+            "rules:\n  GIL104:\n    severity: warning\n".to_string(),
+        ),
+    ];
+    for i in 0..40 {
+        files.push((format!("proj/p{}/q{i}/m.py", i % 7), BLOCKING.to_string()));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write(&d, &refs);
+    for threads in ["1", "2", "4"] {
+        let o = json_in(&d, &["--threads", threads, "proj"]);
+        assert!(stderr(&o).is_empty(), "{threads}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let diags = v["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 40, "{threads}");
+        assert!(
+            diags.iter().all(|d| d["severity"] == "warning"),
+            "{threads}"
+        );
+    }
+}
+
+#[test]
 fn command_line_selectors_and_globs_are_checked_too() {
     let d = project("badflags");
     let o = advise_in(&d, &["--extend-select", "NOPE1"]);
