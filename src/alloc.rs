@@ -31,6 +31,7 @@ extern "C" {
     fn mi_heap_new() -> *mut MiHeap;
     fn mi_heap_collect(heap: *mut MiHeap, force: bool);
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
     fn mi_heap_malloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
     fn mi_heap_zalloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
     fn mi_heap_realloc_aligned(
@@ -105,13 +106,16 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// The per-file stage wants it long: each file's tree is freed whole, and
 /// pages given back are faulted in again, zeroed by the kernel, for the next
 /// file. The stages after it want it short: what they free stops counting
-/// against the run's peak memory.
-pub fn purge_delay(ms: i64) {
+/// against the run's peak memory. Returns the delay it replaces, to restore.
+pub fn purge_delay(ms: i64) -> i64 {
+    // SAFETY: reads one integer option; options may be read at any time.
+    let before = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) } as i64;
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets one integer option, which mimalloc reads each time
         // it purges; setting options at any time is supported.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, ms as std::ffi::c_long) };
     }
+    before
 }
 
 /// mimalloc as the global allocator, honouring [`scratch`].

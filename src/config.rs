@@ -742,7 +742,9 @@ impl Resolver {
                 // Of several, the first by file and position, whatever
                 // order parallel walking meets them in.
                 let mut slot = self.deferred.lock().unwrap_or_else(|p| p.into_inner());
-                let key = |e: &ConfigError| (e.file.clone(), e.line, e.column, e.message.clone());
+                fn key(e: &ConfigError) -> (&str, usize, usize, &str) {
+                    (&e.file, e.line, e.column, &e.message)
+                }
                 if slot.as_ref().is_none_or(|old| key(&e) < key(old)) {
                     *slot = Some(e);
                 }

@@ -321,8 +321,8 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     // Freed pages wait 100 ms before going back to the system while files
     // are summarised, so that the next file's tree reuses them (with the
     // scratch heap, 31k -> 27k page faults on the stdlib), and are all
-    // given back after.
-    alloc::purge_delay(100);
+    // given back after, when the run's own delay applies again.
+    let run_delay = alloc::purge_delay(100);
     type Done = (PathBuf, Arc<Settings>, Option<Loaded>, Option<String>);
     let loaded: Vec<Done> = inputs
         .items
@@ -339,7 +339,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             Input::Error(p, why) => (p, settings, None, Some(why)),
         })
         .collect();
-    alloc::purge_delay(10);
+    alloc::purge_delay(run_delay);
     rayon::broadcast(|_| alloc::release_scratch());
     timer.lap("read, parse, summarise (parallel)");
     let mut files = Vec::new();

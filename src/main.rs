@@ -27,7 +27,7 @@ static GLOBAL: advise::alloc::Allocator = advise::alloc::Allocator;
 /// library, at no measurable cost in time). The per-file stage sets its own
 /// delay while it runs (see `advise::alloc`).
 fn tune_allocator() {
-    advise::alloc::purge_delay(10);
+    let _default = advise::alloc::purge_delay(10);
 }
 
 fn main() -> ExitCode {
