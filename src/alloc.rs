@@ -32,6 +32,9 @@ extern "C" {
     fn mi_heap_collect(heap: *mut MiHeap, force: bool);
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_heap_malloc(heap: *mut MiHeap, size: usize) -> *mut c_void;
+    fn mi_heap_zalloc(heap: *mut MiHeap, size: usize) -> *mut c_void;
+    fn mi_heap_realloc(heap: *mut MiHeap, p: *mut c_void, size: usize) -> *mut c_void;
     fn mi_heap_malloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
     fn mi_heap_zalloc_aligned(heap: *mut MiHeap, size: usize, align: usize) -> *mut c_void;
     fn mi_heap_realloc_aligned(
@@ -118,6 +121,14 @@ pub fn purge_delay(ms: i64) -> i64 {
     before
 }
 
+/// Whether mimalloc's plain entry points already give `align`: every
+/// block is aligned to 16 bytes (`MI_MAX_ALIGN_SIZE` on 64-bit targets),
+/// or to its own size when smaller. The aligned entry points check more.
+#[inline]
+fn natural(align: usize, size: usize) -> bool {
+    align <= 16 && align <= size
+}
+
 /// mimalloc as the global allocator, honouring [`scratch`].
 pub struct Allocator;
 
@@ -130,6 +141,8 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() {
             mimalloc::MiMalloc.alloc(layout)
+        } else if natural(layout.align(), layout.size()) {
+            mi_heap_malloc(heap, layout.size()) as *mut u8
         } else {
             mi_heap_malloc_aligned(heap, layout.size(), layout.align()) as *mut u8
         }
@@ -140,6 +153,8 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() {
             mimalloc::MiMalloc.alloc_zeroed(layout)
+        } else if natural(layout.align(), layout.size()) {
+            mi_heap_zalloc(heap, layout.size()) as *mut u8
         } else {
             mi_heap_zalloc_aligned(heap, layout.size(), layout.align()) as *mut u8
         }
@@ -155,6 +170,8 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() {
             mimalloc::MiMalloc.realloc(ptr, layout, new_size)
+        } else if natural(layout.align(), new_size) {
+            mi_heap_realloc(heap, ptr as *mut c_void, new_size) as *mut u8
         } else {
             mi_heap_realloc_aligned(heap, ptr as *mut c_void, new_size, layout.align()) as *mut u8
         }
