@@ -1,4 +1,4 @@
-//! The binary's allocator: mimalloc, with a second heap for what a file
+//! The binary's allocator: mimalloc, with a scratch scope for what a file
 //! needs only while it is analysed.
 //!
 //! A file's syntax tree and the summariser's working data are freed as
@@ -6,12 +6,18 @@
 //! run. Allocated from one heap, the two share pages: each tree's nodes
 //! land in the gaps that earlier files' summaries left, spread over many
 //! pages that are cold in the cache. [`scratch`] sends a closure's
-//! allocations to a heap of their own, so that trees reuse the same few
-//! pages file after file and the summaries stay packed together.
+//! allocations elsewhere: small blocks to the thread's arena chunks
+//! ([`arena`]: bump allocation, a chunk reused once all its blocks are
+//! freed), large ones to a mimalloc heap of their own. Trees then reuse
+//! the same few chunks file after file and the summaries stay packed
+//! together.
 //!
-//! Freeing needs no routing: mimalloc finds a block's heap from its
-//! address. Only the binary installs [`Allocator`]; elsewhere (tests, the
-//! fuzz targets) [`scratch`] just runs its closure.
+//! Freeing needs no routing: an arena block is known by its address, and
+//! mimalloc finds a block's heap from its address. Only the binary
+//! installs [`Allocator`]; elsewhere (tests, the fuzz targets) [`scratch`]
+//! just runs its closure.
+
+mod arena;
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -96,6 +102,14 @@ pub fn release_scratch() {
         // collecting touches only this thread's part of it.
         unsafe { mi_heap_collect(heap, true) };
     }
+    arena::trim(0);
+}
+
+/// Give back the scratch chunks past the first few that a large file used,
+/// once it is done: the per-file stage's peak then holds only a few chunks
+/// per thread beside the summaries.
+pub fn trim_scratch() {
+    arena::trim(4);
 }
 
 /// `mi_option_purge_delay` (option 15 in both the v2 and the v3
@@ -141,10 +155,8 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() {
             mimalloc::MiMalloc.alloc(layout)
-        } else if natural(layout.align(), layout.size()) {
-            mi_heap_malloc(heap, layout.size()) as *mut u8
         } else {
-            mi_heap_malloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+            scratch_alloc(heap, layout, false)
         }
     }
 
@@ -153,28 +165,85 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() {
             mimalloc::MiMalloc.alloc_zeroed(layout)
-        } else if natural(layout.align(), layout.size()) {
-            mi_heap_zalloc(heap, layout.size()) as *mut u8
         } else {
-            mi_heap_zalloc_aligned(heap, layout.size(), layout.align()) as *mut u8
+            scratch_alloc(heap, layout, true)
         }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        mimalloc::MiMalloc.dealloc(ptr, layout)
+        match arena::chunk_of(ptr) {
+            Some(chunk) => arena::free(chunk),
+            None => mimalloc::MiMalloc.dealloc(ptr, layout),
+        }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let heap = CURRENT.with(Cell::get);
-        if heap.is_null() {
+        if heap.is_null() && arena::chunk_of(ptr).is_none() {
             mimalloc::MiMalloc.realloc(ptr, layout, new_size)
-        } else if natural(layout.align(), new_size) {
-            mi_heap_realloc(heap, ptr as *mut c_void, new_size) as *mut u8
         } else {
-            mi_heap_realloc_aligned(heap, ptr as *mut c_void, new_size, layout.align()) as *mut u8
+            scratch_realloc(heap, ptr, layout, new_size)
         }
+    }
+}
+
+// The scratch paths are out of line: inlined into every allocation site
+// of the program, they made the binary's code 1.1 MB larger.
+
+/// An allocation in the scratch scope: from this thread's arena chunks, or
+/// for large blocks (or without an arena) from the scratch heap.
+#[inline(never)]
+unsafe fn scratch_alloc(heap: *mut MiHeap, layout: Layout, zeroed: bool) -> *mut u8 {
+    let (size, align) = (layout.size(), layout.align());
+    let p = arena::alloc(size, align);
+    if !p.is_null() {
+        if zeroed {
+            // A reused chunk holds what its last blocks left.
+            ptr::write_bytes(p, 0, size);
+        }
+        return p;
+    }
+    match (zeroed, natural(align, size)) {
+        (false, true) => mi_heap_malloc(heap, size) as *mut u8,
+        (false, false) => mi_heap_malloc_aligned(heap, size, align) as *mut u8,
+        (true, true) => mi_heap_zalloc(heap, size) as *mut u8,
+        (true, false) => mi_heap_zalloc_aligned(heap, size, align) as *mut u8,
+    }
+}
+
+/// A reallocation in the scratch scope (`heap` not null), or of an arena
+/// block in any scope.
+#[inline(never)]
+unsafe fn scratch_realloc(
+    heap: *mut MiHeap,
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    if let Some(chunk) = arena::chunk_of(ptr) {
+        // In place when it is the last block handed out (a vector growing
+        // as it is filled) and the scope is still scratch.
+        if !heap.is_null() && arena::resize_last(ptr, layout.size(), new_size) {
+            return ptr;
+        }
+        let grown = Layout::from_size_align_unchecked(new_size, layout.align());
+        let new = if heap.is_null() {
+            mimalloc::MiMalloc.alloc(grown)
+        } else {
+            scratch_alloc(heap, grown, false)
+        };
+        if !new.is_null() {
+            ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            arena::free(chunk);
+        }
+        return new;
+    }
+    if natural(layout.align(), new_size) {
+        mi_heap_realloc(heap, ptr as *mut c_void, new_size) as *mut u8
+    } else {
+        mi_heap_realloc_aligned(heap, ptr as *mut c_void, new_size, layout.align()) as *mut u8
     }
 }
 
@@ -189,7 +258,8 @@ mod tests {
     fn in_scratch(p: *mut u8) -> bool {
         let heap = SCRATCH.load(Ordering::Acquire);
         // SAFETY: `heap` is the live scratch heap and `p` a live block.
-        !heap.is_null() && unsafe { mi_heap_contains(heap, p as *const c_void) }
+        arena::chunk_of(p).is_some()
+            || !heap.is_null() && unsafe { mi_heap_contains(heap, p as *const c_void) }
     }
 
     #[test]

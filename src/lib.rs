@@ -278,8 +278,10 @@ fn load_one(
     // the scratch heap: the copy has no spare capacity in its lists, and
     // its pieces sit packed beside the other files' summaries rather than
     // scattered through pages the next trees will use.
-    let summary = Box::new(summary.clone());
-    Loaded::Ok(file, summary, errors)
+    let copy = Box::new(summary.clone());
+    drop(summary);
+    alloc::trim_scratch();
+    Loaded::Ok(file, copy, errors)
 }
 
 /// Read and parse every file and nothing else: the floor under
@@ -288,17 +290,22 @@ pub fn parse_only(inputs: &Inputs) -> (usize, usize) {
     inputs
         .items
         .par_iter()
-        .filter_map(|(i, _)| match i {
-            Input::Path(p) => std::fs::read(p).ok(),
-            Input::Stdin(s) => Some(s.bytes.clone()),
-            Input::Error(..) => None,
-        })
-        .filter_map(|b| source::decode(b).ok())
-        .map(|text| {
-            let parsed = source::parse(&text, false);
-            let n = text.len();
-            stacker::maybe_grow(1 << 20, 64 << 20, move || drop(parsed));
-            (1, n)
+        .filter_map(|(i, _)| {
+            // In the scratch scope as the analysis reads and parses, so
+            // that the two allocate alike.
+            let counted = alloc::scratch(|| {
+                let bytes = match i {
+                    Input::Path(p) => std::fs::read(p).ok()?,
+                    Input::Stdin(s) => s.bytes.clone(),
+                    Input::Error(..) => return None,
+                };
+                let text = source::decode(bytes).ok()?;
+                let parsed = source::parse(&text, false);
+                stacker::maybe_grow(1 << 20, 64 << 20, move || drop(parsed));
+                Some((1, text.len()))
+            });
+            alloc::trim_scratch();
+            counted
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
@@ -317,6 +324,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     let target = target::resolve(opts.target, &opts.paths, rb);
     let targeted = rb.for_target(&target.info);
     let rb = &targeted;
+    rb.prepare();
     let cwd = &opts.resolver.cwd;
     // Freed pages wait 100 ms before going back to the system while files
     // are summarised, so that the next file's tree reuses them (with the

@@ -1035,17 +1035,25 @@ impl Rulebook {
     /// Does a pattern of `executors`, `locks`, `queues` or `unshared`
     /// match `qn`?
     pub fn is_constructor(&self, qn: &str) -> bool {
-        self.constructors
-            .get_or_init(|| {
-                let mut all = PatternMap::default();
-                all.extend_keys(&self.executors);
-                all.extend_keys(&self.locks);
-                all.extend_keys(&self.queues);
-                all.extend_keys(&self.unshared);
-                all
-            })
-            .lookup(qn)
-            .is_some()
+        self.constructor_patterns().lookup(qn).is_some()
+    }
+
+    /// Build now what is otherwise built on first use. The analysis calls
+    /// this before files are summarised: made inside a file's scratch
+    /// scope, it would keep a chunk of it in use for the whole run.
+    pub fn prepare(&self) {
+        self.constructor_patterns();
+    }
+
+    fn constructor_patterns(&self) -> &PatternMap<()> {
+        self.constructors.get_or_init(|| {
+            let mut all = PatternMap::default();
+            all.extend_keys(&self.executors);
+            all.extend_keys(&self.locks);
+            all.extend_keys(&self.queues);
+            all.extend_keys(&self.unshared);
+            all
+        })
     }
 
     /// What the catalogue says a qualified call does.

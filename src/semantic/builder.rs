@@ -186,9 +186,9 @@ enum Found<'b> {
 
 /// One of [`BUILTINS`] (a hash set: names are looked up on every reference).
 fn is_builtin(name: &str) -> bool {
-    static SET: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| BUILTINS.iter().copied().collect())
-        .contains(name)
+    // (Not a lazily built set: it would be made inside the first file's
+    // scratch scope and pin a chunk of it for the whole run.)
+    BUILTINS.binary_search(&name).is_ok()
 }
 
 /// Python's builtin names: an unbound name that is one of these resolves
