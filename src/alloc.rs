@@ -196,11 +196,24 @@ unsafe impl GlobalAlloc for Allocator {
 /// for large blocks (or without an arena) from the scratch heap.
 #[inline(never)]
 unsafe fn scratch_alloc(heap: *mut MiHeap, layout: Layout, zeroed: bool) -> *mut u8 {
+    let p = arena::bump(layout.size(), layout.align());
+    if p.is_null() {
+        return scratch_alloc_slow(heap, layout, zeroed);
+    }
+    if zeroed {
+        // A reused chunk holds what its last blocks left.
+        ptr::write_bytes(p, 0, layout.size());
+    }
+    p
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn scratch_alloc_slow(heap: *mut MiHeap, layout: Layout, zeroed: bool) -> *mut u8 {
     let (size, align) = (layout.size(), layout.align());
-    let p = arena::alloc(size, align);
+    let p = arena::alloc_slow(size, align);
     if !p.is_null() {
         if zeroed {
-            // A reused chunk holds what its last blocks left.
             ptr::write_bytes(p, 0, size);
         }
         return p;

@@ -73,6 +73,9 @@ thread_local! {
     static END: Cell<usize> = const { Cell::new(0) };
     /// The current chunk (its index in [`COUNTS`]).
     static CURRENT_CHUNK: Cell<usize> = const { Cell::new(0) };
+    /// Blocks handed out from the current chunk and not yet added to its
+    /// count (kept here, the hot path touches only thread-local memory).
+    static UNCOUNTED: Cell<u32> = const { Cell::new(0) };
     /// How many chunks of the slot have ever been used.
     static HIGH: Cell<usize> = const { Cell::new(0) };
     /// How many of the slot's first chunks can have been used since the
@@ -163,31 +166,33 @@ pub(super) fn chunk_of(p: *mut u8) -> Option<usize> {
     (b > 1 && off < RESERVED).then_some(off >> CHUNK_SHIFT)
 }
 
-/// A block of `size` bytes aligned to `align` from this thread's chunks, or
-/// null (then use the scratch heap).
+/// A block of `size` bytes aligned to `align` from this thread's current
+/// chunk, or null if it does not fit there (then try [`alloc_slow`]).
 #[inline]
-pub(super) fn alloc(size: usize, align: usize) -> *mut u8 {
+pub(super) fn bump(size: usize, align: usize) -> *mut u8 {
+    let next = NEXT.with(Cell::get);
+    let at = (next + align - 1) & !(align - 1);
+    // (With no current chunk, END is 0 and nothing fits.)
+    if size <= MAX_BLOCK && at + size <= END.with(Cell::get) {
+        NEXT.with(|c| c.set(at + size));
+        UNCOUNTED.with(|c| c.set(c.get() + 1));
+        return at as *mut u8;
+    }
+    std::ptr::null_mut()
+}
+
+/// [`bump`] from a fresh chunk, or null: the block is large, the thread
+/// has no slot, or every chunk of the slot holds a live block.
+#[cold]
+pub(super) fn alloc_slow(size: usize, align: usize) -> *mut u8 {
     if size > MAX_BLOCK || align > MAX_ALIGN {
         return std::ptr::null_mut();
     }
-    let next = NEXT.with(Cell::get);
-    let at = (next + align - 1) & !(align - 1);
-    if next != 0 && at + size <= END.with(Cell::get) {
-        NEXT.with(|c| c.set(at + size));
-        let i = CURRENT_CHUNK.with(Cell::get);
-        let a = &COUNTS[i].allocated;
-        a.store(a.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        return at as *mut u8;
-    }
-    alloc_slow(size, align)
-}
-
-#[cold]
-fn alloc_slow(size: usize, align: usize) -> *mut u8 {
     let s = slot();
     if s == NONE || FULL.with(Cell::get) {
         return std::ptr::null_mut();
     }
+    flush();
     let Some(i) = fresh_chunk(s) else {
         FULL.with(|c| c.set(true));
         return std::ptr::null_mut();
@@ -195,12 +200,20 @@ fn alloc_slow(size: usize, align: usize) -> *mut u8 {
     let start = BASE.load(Ordering::Relaxed) + (i << CHUNK_SHIFT);
     CURRENT_CHUNK.with(|c| c.set(i));
     END.with(|c| c.set(start + CHUNK));
-    // A chunk starts aligned to its size, so any `align` up to it fits.
     // (Chunks start page-aligned, and `align` is at most a page.)
-    let _ = align;
     NEXT.with(|c| c.set(start + size.max(1)));
     COUNTS[i].allocated.store(1, Ordering::Relaxed);
     start as *mut u8
+}
+
+/// Add the blocks handed out from the current chunk since the last flush
+/// to its count.
+fn flush() {
+    let n = UNCOUNTED.with(|c| c.replace(0));
+    if n > 0 {
+        let a = &COUNTS[CURRENT_CHUNK.with(Cell::get)].allocated;
+        a.store(a.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+    }
 }
 
 /// A chunk of slot `s` with no live block, other than the current one:
@@ -226,6 +239,7 @@ fn fresh_chunk(s: usize) -> Option<usize> {
 /// asks; a block freed elsewhere was counted there before the free
 /// returned, and nothing hands out blocks of `i` but its owner.)
 fn is_free(i: usize) -> bool {
+    flush();
     let c = &COUNTS[i];
     let freed = c.freed_here.load(Ordering::Relaxed) + c.freed_elsewhere.load(Ordering::Acquire);
     freed == c.allocated.load(Ordering::Relaxed)
@@ -277,6 +291,7 @@ pub(super) fn trim(keep: usize) {
         return;
     }
     FULL.with(|c| c.set(false));
+    flush();
     let dirty = DIRTY.with(Cell::get);
     if dirty <= keep {
         return;
@@ -387,8 +402,13 @@ mod tests {
         if reserve_failed() {
             return;
         }
-        let ps = blocks(1200, 3);
+        // Blocks of the current chunk, whose count is partly held back in
+        // the thread-local tally until the chunk is looked at. (A chunk of
+        // their own: the thread may have run other tests.)
+        trim(0);
+        let ps = blocks(100, 3);
         let chunk = chunk_of(ps[0]).unwrap();
+        assert_eq!(chunk_of(ps[99]), Some(chunk));
         let addrs: Vec<usize> = ps.iter().map(|&p| p as usize).collect();
         std::thread::spawn(move || {
             for a in addrs {
