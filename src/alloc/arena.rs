@@ -13,8 +13,9 @@
 //! The chunks are carved from one reservation of address space (pages are
 //! committed by the kernel as they are first touched), split into a fixed
 //! slot per thread, so a block's chunk and owner follow from its address.
-//! Where the reservation cannot be made, or a thread has no slot left, or a
-//! block is large, the caller falls back to mimalloc's scratch heap.
+//! Where the reservation cannot be made (or on systems other than Linux),
+//! or a thread has no slot left, or a block is large, the caller falls back
+//! to mimalloc's scratch heap.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -104,7 +105,7 @@ fn base() -> usize {
     }
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn reserve() -> Option<usize> {
     // SAFETY: an anonymous private mapping at an address of the kernel's
     // choosing; MAP_NORESERVE: pages are committed only when touched.
@@ -121,19 +122,19 @@ fn reserve() -> Option<usize> {
     (p != libc::MAP_FAILED && !p.is_null()).then_some(p as usize)
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn reserve() -> Option<usize> {
     None
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn release(addr: usize, len: usize) {
     // SAFETY: `addr..addr + len` is a mapping this module made and no block
     // in it is handed out.
     unsafe { libc::munmap(addr as *mut libc::c_void, len) };
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn release(_: usize, _: usize) {}
 
 /// This thread's slot, assigning one on first use.
@@ -316,14 +317,14 @@ pub(super) fn trim(keep: usize) {
     DIRTY.with(|d| d.set(still));
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn discard(addr: usize, len: usize) {
     // SAFETY: the range is part of the reservation and holds no live block;
     // MADV_DONTNEED on a private anonymous mapping zeroes it on next touch.
     unsafe { libc::madvise(addr as *mut libc::c_void, len, libc::MADV_DONTNEED) };
 }
 
-#[cfg(not(unix))]
+#[cfg(not(target_os = "linux"))]
 fn discard(_: usize, _: usize) {}
 
 #[cfg(test)]
