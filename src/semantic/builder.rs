@@ -184,7 +184,7 @@ enum Found<'b> {
     Unbound,
 }
 
-/// One of [`BUILTINS`] (a hash set: names are looked up on every reference).
+/// One of [`BUILTINS`] (asked only of names no scope binds).
 fn is_builtin(name: &str) -> bool {
     // (Not a lazily built set: it would be made inside the first file's
     // scratch scope and pin a chunk of it for the whole run.)
