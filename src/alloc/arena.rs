@@ -1,4 +1,4 @@
-//! Bump allocation for the scratch heap, with chunks reused only once
+//! Bump allocation for the scratch scope, with chunks reused only once
 //! every block in them is freed.
 //!
 //! A file's tree is made of hundreds of thousands of small blocks that are
@@ -34,9 +34,9 @@ const SLOTS: usize = 32;
 const RESERVED: usize = SLOTS * SLOT_CHUNKS * CHUNK;
 /// Blocks above this size go to the scratch heap (a chunk's tail left
 /// unused when a block does not fit is at most this).
-pub(super) const MAX_BLOCK: usize = 64 << 10;
+const MAX_BLOCK: usize = 64 << 10;
 /// Blocks aligned more strictly than this go to the scratch heap.
-pub(super) const MAX_ALIGN: usize = 4096;
+const MAX_ALIGN: usize = 4096;
 
 /// The reservation's base address: 0 before it is tried, 1 if it failed.
 static BASE: AtomicUsize = AtomicUsize::new(0);
@@ -332,6 +332,7 @@ mod tests {
     use super::*;
     use crate::alloc::{scratch, Allocator};
     use std::alloc::{GlobalAlloc, Layout};
+    use std::ptr;
 
     const KB: Layout = match Layout::from_size_align(1024, 8) {
         Ok(l) => l,
@@ -360,8 +361,6 @@ mod tests {
             unsafe { Allocator.dealloc(p, KB) };
         }
     }
-
-    use std::ptr;
 
     #[test]
     fn chunks_are_reused_once_all_their_blocks_are_freed() {
