@@ -631,14 +631,21 @@ impl<'s> Resolver<'_, 's> {
     /// and over (`self.assertEqual`): each is resolved and stored once.
     /// Also finds the calls that create pools, processes and threads, and
     /// those constructing thread subclasses.
+    ///
+    /// Most files see the project through the global tables alone, so a
+    /// name resolves the same in each of them: `memo` keeps what such
+    /// files resolved (many call `len`, `isinstance`, `os.path.join`).
     #[inline(never)]
     fn resolve_file(
         &self,
         file: usize,
         thread_classes: &ThreadClasses<'s>,
         walk: &mut Walk,
+        memo: &mut HashMap<&'s str, Resolved<'s>>,
     ) -> FileCalls<'s> {
         let names = &self.modules[file].names;
+        // (A file with tables of its own has both.)
+        let global = self.index.local_funcs[file].is_none();
         let mut slots = vec![NO_CALL; names.len()].into_boxed_slice();
         let mut resolved = Vec::new();
         // Per entry of `resolved`: what a call of that name makes.
@@ -654,7 +661,16 @@ impl<'s> Resolver<'_, 's> {
                 let slot = &mut slots[c.target.0 as usize];
                 if *slot == NO_CALL {
                     let qn = names.get(c.target);
-                    let (target, made) = self.resolve_call(file, qn, thread_classes, walk);
+                    let (target, made) = match memo.get(qn) {
+                        Some(r) if global => r.clone(),
+                        _ => {
+                            let r = self.resolve_call(file, qn, thread_classes, walk);
+                            if global {
+                                memo.insert(qn, r.clone());
+                            }
+                            r
+                        }
+                    };
                     *slot = resolved.len() as u32;
                     resolved.push(target);
                     makes.push(made);
@@ -753,6 +769,7 @@ impl<'s> Project<'s> {
         modules: Vec<&'s ModuleSummary>,
         labels: Vec<String>,
     ) -> Project<'s> {
+        let t = crate::Timer::new();
         // Sized up front: the tables are only looked up, never iterated.
         fn sized<K, V>(n: usize) -> HashMap<K, V> {
             HashMap::with_capacity_and_hasher(n, Default::default())
@@ -865,16 +882,23 @@ impl<'s> Project<'s> {
             import_time: HashMap::default(),
             iter_calls: HashMap::default(),
         };
+        t.lap("  project: index");
         index.bases = p.resolver(&index).class_bases();
         let thread_classes = p.resolver(&index).thread_classes();
+        t.lap("  project: bases, thread classes");
         let subclass_starts = p.resolve_calls(&index, &thread_classes);
+        t.lap("  project: resolve calls");
         p.resolve_dispatches(&index, subclass_starts);
         p.resolve_iter_calls(&index);
         p.find_import_time();
+        t.lap("  project: dispatches, iter, import time");
         p.propagate_effects();
+        t.lap("  project: effects");
         p.classify();
         p.propagate_contexts();
+        t.lap("  project: classify, contexts");
         p.shared = super::shared::SharedState::compute(&p);
+        t.lap("  project: shared state");
         p
     }
 
@@ -927,9 +951,10 @@ impl<'s> Project<'s> {
         let r = self.resolver(index);
         let found: Vec<FileCalls<'s>> = (0..self.modules.len())
             .into_par_iter()
-            .map_init(Walk::default, |walk, file| {
-                r.resolve_file(file, thread_classes, walk)
-            })
+            .map_init(
+                || (Walk::default(), HashMap::default()),
+                |(walk, memo), file| r.resolve_file(file, thread_classes, walk, memo),
+            )
             .collect();
         // Joined in file order: a file's slots move past the targets of
         // the files before it.

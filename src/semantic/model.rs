@@ -125,12 +125,12 @@ pub struct CallSite {
     pub display: Name,
     pub start: Location,
     pub end: Location,
-    /// The innermost enclosing loop plus one; 0 outside loops.
-    in_loop: u32,
+    /// The `CALL_*` flags and the receiver's kind in the low byte; above
+    /// them the innermost enclosing loop plus one (0 outside loops).
+    /// (32 bytes a call rather than 36 with a field of its own.)
+    loop_flags: u32,
     /// The place key of a [`Receiver::Shared`] receiver; else 0.
     shared_key: u32,
-    /// The `CALL_*` flags and the receiver's kind.
-    flags: u8,
 }
 
 /// What is known of a call besides its names and place: packed into a
@@ -166,6 +166,8 @@ const CALL_MAIN_GUARD: u8 = 1 << 5;
 const CALL_SELF_OBJ: u8 = 1 << 6;
 const CALL_SHARED: u8 = 2 << 6;
 const CALL_RECEIVER: u8 = 3 << 6;
+/// The largest loop index plus one that [`CallSite`] keeps.
+const MAX_LOOP: u32 = (1 << 24) - 1;
 
 impl CallSite {
     pub fn new(target: Name, display: Name, start: Location, end: Location, f: CallFacts) -> Self {
@@ -175,61 +177,73 @@ impl CallSite {
             Receiver::SelfObj => (CALL_SELF_OBJ, 0),
             Receiver::Shared(k) => (CALL_SHARED, k.0),
         };
+        let flags = flag(f.awaited, CALL_AWAITED)
+            | flag(f.arith, CALL_ARITH)
+            | flag(f.in_handler, CALL_IN_HANDLER)
+            | flag(f.cold, CALL_COLD)
+            | flag(f.locked, CALL_LOCKED)
+            | flag(f.main_guard, CALL_MAIN_GUARD)
+            | kind;
+        // A loop index past the 24 bits left is taken as no loop: a call
+        // is then not seen working per element (a missed finding, never a
+        // wrong one). No real function has 16 million loops.
+        let in_loop = f
+            .in_loop
+            .and_then(|l| l.checked_add(1))
+            .filter(|&l| l <= MAX_LOOP)
+            .unwrap_or(0);
         CallSite {
             target,
             display,
             start,
             end,
-            in_loop: f.in_loop.map_or(0, |l| l + 1),
+            loop_flags: (in_loop << 8) | u32::from(flags),
             shared_key,
-            flags: flag(f.awaited, CALL_AWAITED)
-                | flag(f.arith, CALL_ARITH)
-                | flag(f.in_handler, CALL_IN_HANDLER)
-                | flag(f.cold, CALL_COLD)
-                | flag(f.locked, CALL_LOCKED)
-                | flag(f.main_guard, CALL_MAIN_GUARD)
-                | kind,
         }
+    }
+
+    fn flags(&self) -> u8 {
+        self.loop_flags as u8
     }
 
     /// See [`CallFacts::awaited`].
     pub fn awaited(&self) -> bool {
-        self.flags & CALL_AWAITED != 0
+        self.flags() & CALL_AWAITED != 0
     }
 
     /// See [`CallFacts::arith`].
     pub fn arith(&self) -> bool {
-        self.flags & CALL_ARITH != 0
+        self.flags() & CALL_ARITH != 0
     }
 
     /// Innermost enclosing loop.
     pub fn in_loop(&self) -> Option<u32> {
-        self.in_loop.checked_sub(1)
+        (self.loop_flags >> 8).checked_sub(1)
     }
 
     /// Inside an `except` handler.
     pub fn in_handler(&self) -> bool {
-        self.flags & CALL_IN_HANDLER != 0
+        self.flags() & CALL_IN_HANDLER != 0
     }
 
     /// In a branch that runs only when debugging.
     pub fn cold(&self) -> bool {
-        self.flags & CALL_COLD != 0
+        self.flags() & CALL_COLD != 0
     }
 
     /// A thread lock (or an untyped guard) is held at the call.
     pub fn locked(&self) -> bool {
-        self.flags & CALL_LOCKED != 0
+        self.flags() & CALL_LOCKED != 0
     }
 
     /// Under `if __name__ == "__main__":` (module level).
     pub fn main_guard(&self) -> bool {
-        self.flags & CALL_MAIN_GUARD != 0
+        self.flags() & CALL_MAIN_GUARD != 0
     }
 
     /// Whose method this is, for following a shared instance.
     pub fn receiver(&self) -> Receiver {
-        match self.flags & CALL_RECEIVER {
+        match self.flags() & CALL_RECEIVER {
             CALL_SELF_OBJ => Receiver::SelfObj,
             CALL_SHARED => Receiver::Shared(Name(self.shared_key)),
             _ => Receiver::Other,
@@ -721,9 +735,25 @@ mod tests {
         assert_eq!(c.receiver(), Receiver::Shared(Name(u32::MAX)));
         facts.receiver = Receiver::SelfObj;
         facts.in_loop = Some(41);
-        let c = CallSite::new(Name(1), Name(2), at, at, facts);
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
         assert_eq!((c.receiver(), c.in_loop()), (Receiver::SelfObj, Some(41)));
-        assert_eq!(std::mem::size_of::<CallSite>(), 36);
+        assert!(c.awaited() && c.main_guard());
+        // The largest loop index kept, with every flag beside it; past it,
+        // no loop (and the flags intact).
+        facts.in_loop = Some(MAX_LOOP - 1);
+        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        assert_eq!(c.in_loop(), Some(MAX_LOOP - 1));
+        assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
+        assert!(c.locked() && c.main_guard());
+        assert_eq!(c.receiver(), Receiver::SelfObj);
+        for past in [MAX_LOOP, u32::MAX] {
+            facts.in_loop = Some(past);
+            let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+            assert_eq!(c.in_loop(), None);
+            assert!(c.awaited() && c.locked() && c.main_guard());
+            assert_eq!(c.receiver(), Receiver::SelfObj);
+        }
+        assert_eq!(std::mem::size_of::<CallSite>(), 32);
     }
 
     #[test]
