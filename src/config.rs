@@ -108,6 +108,16 @@ pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
     } else {
         cwd.join(p)
     };
+    // The usual case, every walked entry: nothing to remove, and rebuilding
+    // the path component by component would give the same bytes.
+    if is_plain_absolute(&joined) {
+        return joined;
+    }
+    rebuilt(&joined)
+}
+
+/// A path rebuilt from its components, `.` dropped and `..` popped.
+fn rebuilt(joined: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -119,6 +129,23 @@ pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `/a/b`: absolute, with no `.`, `..`, empty or trailing component.
+#[cfg(unix)]
+fn is_plain_absolute(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    match p.as_os_str().as_bytes().split_first() {
+        Some((b'/', rest)) => rest
+            .split(|&c| c == b'/')
+            .all(|part| !matches!(part, b"" | b"." | b"..")),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_plain_absolute(_: &Path) -> bool {
+    false
 }
 
 /// A path for messages: relative to `cwd` when below it.
@@ -867,6 +894,25 @@ mod tests {
         assert_eq!(line_col(t, 6), (2, 1));
         // Columns count characters, not bytes.
         assert_eq!(line_col(t, 6 + "bé = ".len()), (2, 6));
+    }
+
+    #[test]
+    fn paths_taken_as_they_are_are_those_rebuilding_leaves_alone() {
+        let plain = ["/a", "/a/b.py", "/w/p/.venv/x", "/a/..b/c.", "/a/b c/d"];
+        let not = [
+            "/", "a/b", "/a/", "/a//b", "/a/./b", "/a/../b", "/a/.", "/..", "//a", "",
+        ];
+        for p in plain {
+            assert!(is_plain_absolute(Path::new(p)), "{p}");
+            assert_eq!(rebuilt(Path::new(p)), PathBuf::from(p), "{p}");
+        }
+        for p in not {
+            assert!(!is_plain_absolute(Path::new(p)), "{p}");
+        }
+        let cwd = Path::new("/w/p");
+        assert_eq!(absolute(cwd, Path::new("a/b")), PathBuf::from("/w/p/a/b"));
+        assert_eq!(absolute(cwd, Path::new("a//b/")), PathBuf::from("/w/p/a/b"));
+        assert_eq!(absolute(cwd, Path::new("/x/./y")), PathBuf::from("/x/y"));
     }
 
     #[test]

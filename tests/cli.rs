@@ -631,3 +631,36 @@ fn malformed_overrides_are_rejected_with_their_position() {
             .all(|d| d["severity"] == sev));
     }
 }
+
+/// Two scripts named `tool.py` in two directories: each resolves `work()`
+/// through its own functions, whatever another file resolved the same name
+/// to (`main.py` reaches `tool.work` as a library name, since two modules
+/// share it). Only the CPU-bound one is reported.
+#[test]
+fn a_name_resolves_in_its_own_file_when_two_modules_share_a_name() {
+    let d = tmpdir("same-module-name");
+    let tool = |work: &str| {
+        format!(
+            "import time\nfrom concurrent.futures import ThreadPoolExecutor\n\n\n{work}\n\n\ndef run():\n    work()\n\n\nwith ThreadPoolExecutor() as pool:\n    pool.submit(run)\n"
+        )
+    };
+    let cpu = tool("def work():\n    total = 0\n    for i in range(10_000_000):\n        total += i * i\n    return total");
+    let io = tool("def work():\n    time.sleep(1)");
+    write(
+        &d,
+        &[
+            ("a/main.py", "import tool\n\n\ndef go():\n    tool.work()\n"),
+            ("a/tool.py", &cpu),
+            ("b/tool.py", &io),
+        ],
+    );
+    for threads in ["1", "2"] {
+        let o = advise_in(&d, &["--format", "json", "--threads", threads, "."]);
+        let found: Vec<_> = diagnostics(&o)
+            .iter()
+            .filter(|d| d["code"] == "GIL101")
+            .map(|d| (d["filename"].clone(), d["location"]["row"].clone()))
+            .collect();
+        assert_eq!(found, [("a/tool.py".into(), 17.into())], "{}", stdout(&o));
+    }
+}

@@ -303,6 +303,10 @@ pub struct CallTable<'s> {
 
 const NO_CALL: u32 = u32::MAX;
 
+/// How many consecutive files resolve their calls together, sharing what
+/// resolves alike in each (see [`Resolver::resolve_file`]).
+const RESOLVE_RUN: usize = 128;
+
 impl<'s> CallTable<'s> {
     /// Where a call of a function of `file` goes (`None` before calls are
     /// resolved).
@@ -949,12 +953,17 @@ impl<'s> Project<'s> {
         thread_classes: &ThreadClasses<'s>,
     ) -> Vec<SubclassStart> {
         let r = self.resolver(index);
-        let found: Vec<FileCalls<'s>> = (0..self.modules.len())
-            .into_par_iter()
-            .map_init(
-                || (Walk::default(), HashMap::default()),
-                |(walk, memo), file| r.resolve_file(file, thread_classes, walk, memo),
-            )
+        // In runs of consecutive files, each run sharing what its files
+        // resolve alike: the same runs whatever the thread count.
+        let files: Vec<usize> = (0..self.modules.len()).collect();
+        let found: Vec<FileCalls<'s>> = files
+            .par_chunks(RESOLVE_RUN)
+            .flat_map_iter(|run| {
+                let (mut walk, mut memo) = (Walk::default(), HashMap::default());
+                run.iter()
+                    .map(|&file| r.resolve_file(file, thread_classes, &mut walk, &mut memo))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         // Joined in file order: a file's slots move past the targets of
         // the files before it.
