@@ -665,15 +665,12 @@ impl<'s> Resolver<'_, 's> {
                 let slot = &mut slots[c.target.0 as usize];
                 if *slot == NO_CALL {
                     let qn = names.get(c.target);
-                    let (target, made) = match memo.get(qn) {
-                        Some(r) if global => r.clone(),
-                        _ => {
-                            let r = self.resolve_call(file, qn, thread_classes, walk);
-                            if global {
-                                memo.insert(qn, r.clone());
-                            }
-                            r
-                        }
+                    let (target, made) = if global {
+                        memo.entry(qn)
+                            .or_insert_with(|| self.resolve_call(file, qn, thread_classes, walk))
+                            .clone()
+                    } else {
+                        self.resolve_call(file, qn, thread_classes, walk)
                     };
                     *slot = resolved.len() as u32;
                     resolved.push(target);

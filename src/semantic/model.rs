@@ -593,16 +593,8 @@ impl ClassSummary {
     /// (A binary search of the sorted names: a class of a hundred methods
     /// is asked about often, for `__init__` and for each `C.method`.)
     pub fn has_method(&self, name: &str) -> bool {
-        let (mut lo, mut hi) = (0, self.methods.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.methods.get(Name(mid as u32)).cmp(name) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return true,
-            }
-        }
-        false
+        let methods = &self.methods;
+        find_sorted(methods.len(), |k| methods.get(Name(k as u32)), name).is_some()
     }
 }
 
@@ -684,18 +676,23 @@ impl Exports {
     }
 
     pub fn get(&self, name: &str) -> Option<Export<'_>> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let (k, e) = self.entry(mid);
-            match k.cmp(name) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(e),
-            }
-        }
-        None
+        find_sorted(self.len(), |i| self.entry(i).0, name).map(|i| self.entry(i).1)
     }
+}
+
+/// Which of `len` names, sorted and distinct, is `name` (`name_at(i)` is
+/// the `i`th): a binary search of packed names, which no slice holds.
+fn find_sorted<'a>(len: usize, name_at: impl Fn(usize) -> &'a str, name: &str) -> Option<usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match name_at(mid).cmp(name) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
