@@ -166,29 +166,142 @@ fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
 /// The dotted module name of a file: packages are walked up through
 /// directories holding `__init__.py`; a file outside any package is a
 /// top-level module named by its stem (as Python sees a script's siblings).
+/// At most 64 directories are walked up.
 pub fn module_name(path: &Path) -> (String, bool) {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let is_package = stem == "__init__";
-    let mut parts: Vec<String> = Vec::new();
-    if !is_package {
-        parts.push(stem);
-    }
-    let mut dir = path.parent().map(Path::to_path_buf);
-    let mut guard = 0;
-    while let Some(d) = dir {
-        guard += 1;
-        if guard > 64 || !d.join("__init__.py").is_file() {
-            break;
+    ModuleNames::default().of(path)
+}
+
+/// [`module_name`] for many files, asking the file system once per
+/// directory rather than once per file and directory (files are mostly
+/// siblings): a directory's package path, once known, is shared by the
+/// threads that load its files.
+#[derive(Default)]
+pub struct ModuleNames {
+    /// A directory's package path, innermost directory first, holding at
+    /// most [`MAX_PACKAGE_DEPTH`] names; empty when it is not a package.
+    dirs: std::sync::RwLock<std::collections::HashMap<PathBuf, Arc<Vec<String>>>>,
+}
+
+const MAX_PACKAGE_DEPTH: usize = 64;
+
+impl ModuleNames {
+    pub fn of(&self, path: &Path) -> (String, bool) {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let is_package = stem == "__init__";
+        let dirs = match path.parent() {
+            Some(d) => self.package(d),
+            None => Arc::default(),
+        };
+        let mut name = String::new();
+        for part in dirs.iter().rev() {
+            name.push_str(part);
+            name.push('.');
         }
-        match d.file_name() {
-            Some(n) => parts.push(n.to_string_lossy().into_owned()),
-            None => break,
+        if is_package {
+            name.pop();
+        } else {
+            name.push_str(&stem);
         }
-        dir = d.parent().map(Path::to_path_buf);
+        (name, is_package)
     }
-    parts.reverse();
-    (parts.join("."), is_package)
+
+    fn package(&self, dir: &Path) -> Arc<Vec<String>> {
+        let known = |d: &Path| {
+            self.dirs
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(d)
+                .cloned()
+        };
+        if let Some(p) = known(dir) {
+            return p;
+        }
+        // Walk up to the first directory whose path is known or which is not
+        // a package, then fill in the path of each one below it.
+        let mut chain: Vec<(&Path, String)> = Vec::new();
+        let mut above = Arc::default();
+        let mut d = Some(dir);
+        while let Some(here) = d {
+            if !chain.is_empty() {
+                if let Some(p) = known(here) {
+                    above = p;
+                    break;
+                }
+            }
+            let name = match here.file_name() {
+                Some(n) if here.join("__init__.py").is_file() => n.to_string_lossy().into_owned(),
+                _ => break,
+            };
+            chain.push((here, name));
+            if chain.len() == MAX_PACKAGE_DEPTH {
+                break;
+            }
+            d = here.parent();
+        }
+        // Past the limit, the directories above the first know only part of
+        // their path, and are not remembered.
+        let whole = chain.len() < MAX_PACKAGE_DEPTH;
+        let mut map = self.dirs.write().unwrap_or_else(|p| p.into_inner());
+        for (i, (here, name)) in chain.into_iter().enumerate().rev() {
+            let mut parts = Vec::with_capacity((above.len() + 1).min(MAX_PACKAGE_DEPTH));
+            parts.push(name);
+            parts.extend(above.iter().take(MAX_PACKAGE_DEPTH - 1).cloned());
+            above = Arc::new(parts);
+            if whole || i == 0 {
+                map.insert(here.to_path_buf(), above.clone());
+            }
+        }
+        map.entry(dir.to_path_buf()).or_insert(above).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_are_the_same_whatever_was_asked_before() {
+        let root = std::env::temp_dir().join(format!("advise-modnames-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        // root/top/pkg/sub/m.py, with `top` not a package; then a chain of
+        // 70 packages p0/p1/.../p69 under root/top/pkg/sub.
+        let sub = root.join("top/pkg/sub");
+        let mut deep = sub.clone();
+        for i in 0..70 {
+            deep.push(format!("p{i}"));
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        let mut d = deep.clone();
+        while d != root.join("top") {
+            std::fs::write(d.join("__init__.py"), "").unwrap();
+            d.pop();
+        }
+        let mid = sub.join("p0/p1/p2/p3/p4/p5/p6/p7");
+        let expect_deep = (6..70).map(|i| format!("p{i}.")).collect::<String>() + "m";
+        let expect_mid = "pkg.sub.p0.p1.p2.p3.p4.p5.p6.p7.m".to_string();
+        let cases = [
+            (deep.join("m.py"), (expect_deep, false)),
+            (mid.join("m.py"), (expect_mid, false)),
+            (
+                mid.join("__init__.py"),
+                ("pkg.sub.p0.p1.p2.p3.p4.p5.p6.p7".into(), true),
+            ),
+            (sub.join("m.py"), ("pkg.sub.m".into(), false)),
+            (root.join("top/m.py"), ("m".into(), false)),
+            (root.join("top/pkg/__init__.py"), ("pkg".into(), true)),
+        ];
+        // Deepest first, then shallowest first: the cache fills differently.
+        let names = ModuleNames::default();
+        for (path, want) in &cases {
+            assert_eq!(&names.of(path), want, "{}", path.display());
+        }
+        let names = ModuleNames::default();
+        for (path, want) in cases.iter().rev() {
+            assert_eq!(&names.of(path), want, "{}", path.display());
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

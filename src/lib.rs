@@ -205,6 +205,7 @@ fn load_one(
     settings: Arc<Settings>,
     cwd: &std::path::Path,
     rb: &Rulebook,
+    names: &discover::ModuleNames,
 ) -> Loaded {
     let empty = |path: PathBuf| entry(path, String::new(), settings.clone(), cwd);
     let from_stdin = given.is_some();
@@ -244,7 +245,7 @@ fn load_one(
     let mut file = entry(path, text, settings.clone(), cwd);
     let (path, text, lines) = (&file.path, &file.text, &file.lines);
     let is_stub = path.extension().is_some_and(|e| e == "pyi");
-    let (module, is_package) = discover::module_name(path);
+    let (module, is_package) = names.of(path);
     // The tree and the summariser's working data go to the scratch heap;
     // only the summary's copy below outlives this file.
     let (parsed, summary) = alloc::scratch(|| {
@@ -331,17 +332,25 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     // scratch heap, 31k -> 27k page faults on the stdlib), and are all
     // given back after, when the run's own delay applies again.
     let run_delay = alloc::purge_delay(100);
+    let names = discover::ModuleNames::default();
     type Done = (PathBuf, Arc<Settings>, Option<Loaded>, Option<String>);
     let loaded: Vec<Done> = inputs
         .items
         .into_par_iter()
         .map(|(input, settings)| match input {
             Input::Path(p) => {
-                let l = load_one(p.clone(), None, settings.clone(), cwd, rb);
+                let l = load_one(p.clone(), None, settings.clone(), cwd, rb, &names);
                 (p, settings, Some(l), None)
             }
             Input::Stdin(s) => {
-                let l = load_one(s.name.clone(), Some(s.bytes), settings.clone(), cwd, rb);
+                let l = load_one(
+                    s.name.clone(),
+                    Some(s.bytes),
+                    settings.clone(),
+                    cwd,
+                    rb,
+                    &names,
+                );
                 (s.name, settings, Some(l), None)
             }
             Input::Error(p, why) => (p, settings, None, Some(why)),
