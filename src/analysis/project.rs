@@ -304,7 +304,7 @@ pub struct CallTable<'s> {
 const NO_CALL: u32 = u32::MAX;
 
 /// How many consecutive files resolve their calls together, sharing what
-/// resolves alike in each (see [`Resolver::resolve_file`]).
+/// resolves alike in each (see [`Resolver::resolve_run`]).
 const RESOLVE_RUN: usize = 128;
 
 impl<'s> CallTable<'s> {
@@ -391,13 +391,13 @@ type Resolved<'s> = (CallTarget<'s>, CallMakes);
 /// where that runs).
 type CallMakes = (Option<(ContextKind, bool)>, Option<(FuncId, ContextKind)>);
 
-/// One file's calls resolved (see [`Project::resolve_calls`]): per name of
-/// the file, an index into `resolved` (local to the file until joined);
-/// each distinct name's target and what it makes; the creations and thread
-/// subclass starts found.
+/// A run of files' calls resolved (see [`Project::resolve_calls`]): per
+/// file, per name of the file, an index into `resolved` (local to the run
+/// until joined); each distinct target once for the run; the creations and
+/// thread subclass starts found.
 #[derive(Default)]
-struct FileCalls<'s> {
-    slots: Box<[u32]>,
+struct RunCalls<'s> {
+    slots: Vec<Box<[u32]>>,
     resolved: Vec<CallTarget<'s>>,
     creations: Vec<Creation>,
     subclass_starts: Vec<SubclassStart>,
@@ -631,71 +631,68 @@ impl<'s> Resolver<'_, 's> {
         )
     }
 
-    /// Resolve every call of one file. A module calls the same names over
-    /// and over (`self.assertEqual`): each is resolved and stored once.
-    /// Also finds the calls that create pools, processes and threads, and
-    /// those constructing thread subclasses.
+    /// Resolve every call of a run of files. A module calls the same names
+    /// over and over (`self.assertEqual`): each is resolved and stored
+    /// once. Also finds the calls that create pools, processes and
+    /// threads, and those constructing thread subclasses.
     ///
     /// Most files see the project through the global tables alone, so a
-    /// name resolves the same in each of them: `memo` keeps what such
-    /// files resolved (many call `len`, `isinstance`, `os.path.join`).
+    /// name resolves the same in each of them: such files share one entry
+    /// per name for the whole run (many call `len`, `isinstance`,
+    /// `os.path.join`).
     #[inline(never)]
-    fn resolve_file(
-        &self,
-        file: usize,
-        thread_classes: &ThreadClasses<'s>,
-        walk: &mut Walk,
-        memo: &mut HashMap<&'s str, Resolved<'s>>,
-    ) -> FileCalls<'s> {
-        let names = &self.modules[file].names;
-        // (A file with tables of its own has both.)
-        let global = self.index.local_funcs[file].is_none();
-        let mut slots = vec![NO_CALL; names.len()].into_boxed_slice();
-        let mut resolved = Vec::new();
+    fn resolve_run(&self, run: &[usize], thread_classes: &ThreadClasses<'s>) -> RunCalls<'s> {
+        let mut walk = Walk::default();
+        // What the global files of the run resolved: an index into
+        // `resolved`.
+        let mut shared: HashMap<&'s str, u32> = HashMap::default();
+        let mut out = RunCalls::default();
         // Per entry of `resolved`: what a call of that name makes.
         let mut makes: Vec<CallMakes> = Vec::new();
-        let first = self.index.func_start[file];
-        let mut creations = Vec::new();
-        let mut subclass_starts = Vec::new();
-        for (k, s) in self.modules[file].functions.iter().enumerate() {
-            let id = first + k;
-            for (ci, c) in s.calls.iter().enumerate() {
-                // Names are distinct within a file's table: its index is
-                // the name.
-                let slot = &mut slots[c.target.0 as usize];
-                if *slot == NO_CALL {
-                    let qn = names.get(c.target);
-                    let (target, made) = if global {
-                        memo.entry(qn)
-                            .or_insert_with(|| self.resolve_call(file, qn, thread_classes, walk))
-                            .clone()
-                    } else {
-                        self.resolve_call(file, qn, thread_classes, walk)
-                    };
-                    *slot = resolved.len() as u32;
-                    resolved.push(target);
-                    makes.push(made);
-                }
-                let (created, subclass) = makes[*slot as usize];
-                if let Some((context, forks)) = created {
-                    creations.push(Creation {
-                        from: id,
-                        call: ci,
-                        context,
-                        forks,
-                    });
-                }
-                if let Some((run, ctx)) = subclass {
-                    subclass_starts.push((id, ci, run, ctx));
+        for &file in run {
+            let names = &self.modules[file].names;
+            // (A file with tables of its own has both.)
+            let global = self.index.local_funcs[file].is_none();
+            let mut slots = vec![NO_CALL; names.len()].into_boxed_slice();
+            let first = self.index.func_start[file];
+            for (k, s) in self.modules[file].functions.iter().enumerate() {
+                let id = first + k;
+                for (ci, c) in s.calls.iter().enumerate() {
+                    // Names are distinct within a file's table: its index
+                    // is the name.
+                    let slot = &mut slots[c.target.0 as usize];
+                    if *slot == NO_CALL {
+                        let qn = names.get(c.target);
+                        let mut resolve = || {
+                            let (target, made) =
+                                self.resolve_call(file, qn, thread_classes, &mut walk);
+                            out.resolved.push(target);
+                            makes.push(made);
+                            out.resolved.len() as u32 - 1
+                        };
+                        *slot = if global {
+                            *shared.entry(qn).or_insert_with(resolve)
+                        } else {
+                            resolve()
+                        };
+                    }
+                    let (created, subclass) = makes[*slot as usize];
+                    if let Some((context, forks)) = created {
+                        out.creations.push(Creation {
+                            from: id,
+                            call: ci,
+                            context,
+                            forks,
+                        });
+                    }
+                    if let Some((run, ctx)) = subclass {
+                        out.subclass_starts.push((id, ci, run, ctx));
+                    }
                 }
             }
+            out.slots.push(slots);
         }
-        FileCalls {
-            slots,
-            resolved,
-            creations,
-            subclass_starts,
-        }
+        out
     }
 
     /// Project classes deriving from a library thread or process class,
@@ -892,6 +889,8 @@ impl<'s> Project<'s> {
         p.resolve_dispatches(&index, subclass_starts);
         p.resolve_iter_calls(&index);
         p.find_import_time();
+        // The name tables are done with: their memory serves what follows.
+        drop((index, thread_classes));
         t.lap("  project: dispatches, iter, import time");
         p.propagate_effects();
         t.lap("  project: effects");
@@ -953,32 +952,29 @@ impl<'s> Project<'s> {
         // In runs of consecutive files, each run sharing what its files
         // resolve alike: the same runs whatever the thread count.
         let files: Vec<usize> = (0..self.modules.len()).collect();
-        let found: Vec<FileCalls<'s>> = files
+        let found: Vec<RunCalls<'s>> = files
             .par_chunks(RESOLVE_RUN)
-            .flat_map_iter(|run| {
-                let (mut walk, mut memo) = (Walk::default(), HashMap::default());
-                run.iter()
-                    .map(|&file| r.resolve_file(file, thread_classes, &mut walk, &mut memo))
-                    .collect::<Vec<_>>()
-            })
+            .map(|run| r.resolve_run(run, thread_classes))
             .collect();
-        // Joined in file order: a file's slots move past the targets of
-        // the files before it.
+        // Joined in run order: a run's slots move past the targets of the
+        // runs before it.
         let mut table = CallTable {
-            slots: Vec::with_capacity(found.len()),
+            slots: Vec::with_capacity(self.modules.len()),
             resolved: Vec::with_capacity(found.iter().map(|f| f.resolved.len()).sum()),
         };
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
-        for mut fc in found {
+        for mut rc in found {
             let base = table.resolved.len() as u32;
-            for slot in fc.slots.iter_mut().filter(|s| **s != NO_CALL) {
-                *slot += base;
+            for mut slots in rc.slots {
+                for slot in slots.iter_mut().filter(|s| **s != NO_CALL) {
+                    *slot += base;
+                }
+                table.slots.push(slots);
             }
-            table.slots.push(fc.slots);
-            table.resolved.append(&mut fc.resolved);
-            creations.append(&mut fc.creations);
-            subclass_starts.append(&mut fc.subclass_starts);
+            table.resolved.append(&mut rc.resolved);
+            creations.append(&mut rc.creations);
+            subclass_starts.append(&mut rc.subclass_starts);
         }
         self.calls = table;
         self.creations = creations;
