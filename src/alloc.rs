@@ -10,7 +10,9 @@
 //! ([`arena`]: bump allocation, a chunk reused once all its blocks are
 //! freed), large ones to a mimalloc heap of their own. Trees then reuse
 //! the same few chunks file after file and the summaries stay packed
-//! together.
+//! together. [`retained`] is the other way round: what a closure allocates
+//! lives until the end of the run (a file's summary), and is packed block
+//! after block into space that is never reused.
 //!
 //! Freeing needs no routing: an arena block is known by its address, and
 //! mimalloc finds a block's heap from its address. Only the binary
@@ -88,6 +90,27 @@ pub fn scratch<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     let _restore = Restore(CURRENT.with(|c| c.replace(heap)));
+    f()
+}
+
+/// Marks the retained scope in [`CURRENT`] (never a heap's address).
+fn retained_marker() -> *mut MiHeap {
+    ptr::dangling_mut()
+}
+
+/// Run `f` with this thread's small allocations packed one after another
+/// into space that is never reused ([`arena::retain`]): for data that
+/// lives until the end of the run, such as a file's summary. mimalloc
+/// would round each block up to its size class and keep part-filled
+/// pages per size and thread. Freeing such a block gives nothing back.
+pub fn retained<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(*mut MiHeap);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CURRENT.with(|c| c.replace(retained_marker())));
     f()
 }
 
@@ -196,6 +219,9 @@ unsafe impl GlobalAlloc for Allocator {
 /// for large blocks (or without an arena) from the scratch heap.
 #[inline(never)]
 unsafe fn scratch_alloc(heap: *mut MiHeap, layout: Layout, zeroed: bool) -> *mut u8 {
+    if heap == retained_marker() {
+        return retained_alloc(layout, zeroed);
+    }
     let p = arena::bump(layout.size(), layout.align());
     if p.is_null() {
         return scratch_alloc_slow(heap, layout, zeroed);
@@ -226,8 +252,25 @@ unsafe fn scratch_alloc_slow(heap: *mut MiHeap, layout: Layout, zeroed: bool) ->
     }
 }
 
-/// A reallocation in the scratch scope (`heap` not null), or of an arena
-/// block in any scope.
+/// An allocation in the retained scope: from the retained space, or the
+/// default heap for large blocks (or without a reservation).
+#[cold]
+unsafe fn retained_alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+    let p = arena::retain(layout.size(), layout.align());
+    if p.is_null() {
+        return if zeroed {
+            mimalloc::MiMalloc.alloc_zeroed(layout)
+        } else {
+            mimalloc::MiMalloc.alloc(layout)
+        };
+    }
+    // (The retained space is never reused: its pages are as the kernel
+    // mapped them, zero.)
+    p
+}
+
+/// A reallocation in the scratch or retained scope (`heap` not null), or
+/// of an arena block in any scope.
 #[inline(never)]
 unsafe fn scratch_realloc(
     heap: *mut MiHeap,
@@ -235,6 +278,17 @@ unsafe fn scratch_realloc(
     layout: Layout,
     new_size: usize,
 ) -> *mut u8 {
+    if heap == retained_marker() {
+        let new = retained_alloc(
+            Layout::from_size_align_unchecked(new_size, layout.align()),
+            false,
+        );
+        if !new.is_null() {
+            ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            Allocator.dealloc(ptr, layout);
+        }
+        return new;
+    }
     if let Some(chunk) = arena::chunk_of(ptr) {
         // In place when it is the last block handed out (a vector growing
         // as it is filled) and the scope is still scratch.
@@ -311,5 +365,50 @@ mod tests {
         assert!(unwound.is_err());
         assert!(CURRENT.with(Cell::get).is_null());
         release_scratch();
+    }
+
+    #[test]
+    fn retained_blocks_are_packed_and_move_when_grown() {
+        if !arena::reserved() {
+            return; // no reservation: everything comes from the heap
+        }
+        let small = Layout::from_size_align(24, 8).unwrap();
+        // SAFETY: blocks from `Allocator`, each freed once with the layout
+        // it then has.
+        unsafe {
+            let (a, b, z) = retained(|| {
+                let a = Allocator.alloc(small);
+                let b = Allocator.alloc(small);
+                ptr::write_bytes(a, 5, 24);
+                let z = Allocator.alloc_zeroed(Layout::from_size_align(100, 4).unwrap());
+                (a, b, z)
+            });
+            // One after the other, with no rounding, in the reservation.
+            assert_eq!(b as usize, a as usize + 24);
+            assert!(arena::chunk_of(a).is_some());
+            assert!(std::slice::from_raw_parts(z, 100).iter().all(|&x| x == 0));
+            assert!(CURRENT.with(Cell::get).is_null());
+            // Grown in either scope, a retained block moves and keeps its
+            // bytes.
+            let grown = Allocator.realloc(a, small, 48);
+            assert_ne!(grown, a);
+            assert!(std::slice::from_raw_parts(grown, 24)
+                .iter()
+                .all(|&x| x == 5));
+            let again =
+                retained(|| Allocator.realloc(grown, Layout::from_size_align(48, 8).unwrap(), 96));
+            assert!(std::slice::from_raw_parts(again, 24)
+                .iter()
+                .all(|&x| x == 5));
+            Allocator.dealloc(again, Layout::from_size_align(96, 8).unwrap());
+            Allocator.dealloc(b, small);
+            Allocator.dealloc(z, Layout::from_size_align(100, 4).unwrap());
+            // Large blocks come from the heap.
+            let big = Layout::from_size_align(1 << 20, 8).unwrap();
+            let large = retained(|| Allocator.alloc(big));
+            assert!(arena::chunk_of(large).is_none());
+            Allocator.dealloc(large, big);
+        }
+        assert!(CURRENT.with(Cell::get).is_null());
     }
 }

@@ -277,9 +277,10 @@ fn load_one(
     }
     // Summaries live until the end of the run, so they are copied out of
     // the scratch heap: the copy has no spare capacity in its lists, and
-    // its pieces sit packed beside the other files' summaries rather than
-    // scattered through pages the next trees will use.
-    let copy = Box::new(summary.clone());
+    // its pieces sit packed one after another in the retained space
+    // (neither rounded up to a size class nor scattered through pages the
+    // next trees will use): 100 -> 86 MB after the wheel corpus's files.
+    let copy = alloc::retained(|| Box::new(summary.clone()));
     drop(summary);
     alloc::trim_scratch();
     Loaded::Ok(file, copy, errors)

@@ -31,7 +31,15 @@ const SLOT_CHUNKS: usize = 64;
 /// Threads that get a slot; later ones use the scratch heap (2 GiB of
 /// address space in all).
 const SLOTS: usize = 32;
-const RESERVED: usize = SLOTS * SLOT_CHUNKS * CHUNK;
+const ARENA_CHUNKS: usize = SLOTS * SLOT_CHUNKS;
+/// After the threads' slots, space for blocks that live until the end of
+/// the run (see [`retain`]), handed out to threads in pieces of
+/// [`RETAIN_PIECE`]: 2 GiB of address space.
+const RETAIN_SPACE: usize = 2 << 30;
+const RETAIN_PIECE: usize = 256 << 10;
+const RESERVED: usize = ARENA_CHUNKS * CHUNK + RETAIN_SPACE;
+/// Where the next piece of the retained space starts (an offset in it).
+static RETAIN_NEXT: AtomicUsize = AtomicUsize::new(0);
 /// Blocks above this size go to the scratch heap (a chunk's tail left
 /// unused when a block does not fit is at most this).
 const MAX_BLOCK: usize = 64 << 10;
@@ -59,7 +67,7 @@ const ZERO: Counts = Counts {
     freed_elsewhere: AtomicU32::new(0),
 };
 /// Zero-initialised, so only the pages of chunks in use are ever touched.
-static COUNTS: [Counts; SLOTS * SLOT_CHUNKS] = [ZERO; SLOTS * SLOT_CHUNKS];
+static COUNTS: [Counts; ARENA_CHUNKS] = [ZERO; ARENA_CHUNKS];
 
 /// No slot asked for yet.
 const UNASSIGNED: usize = usize::MAX;
@@ -82,6 +90,10 @@ thread_local! {
     /// How many of the slot's first chunks can have been used since the
     /// last [`trim`] (the rest are untouched or given back).
     static DIRTY: Cell<usize> = const { Cell::new(0) };
+    /// The next free byte and the end of this thread's piece of the
+    /// retained space (0, 0: none).
+    static R_NEXT: Cell<usize> = const { Cell::new(0) };
+    static R_END: Cell<usize> = const { Cell::new(0) };
     /// Every chunk of the slot held a live block when one was last wanted:
     /// until the next [`trim`], blocks come from the scratch heap without
     /// looking again.
@@ -103,6 +115,13 @@ fn base() -> usize {
             theirs
         }
     }
+}
+
+/// Whether the address space is reserved (else every block comes from
+/// mimalloc).
+#[cfg(test)]
+pub(super) fn reserved() -> bool {
+    base() != 1
 }
 
 #[cfg(target_os = "linux")]
@@ -257,6 +276,10 @@ fn reset(i: usize) {
 /// Count the free of a block of chunk `i`.
 #[inline(never)]
 pub(super) fn free(i: usize) {
+    if i >= ARENA_CHUNKS {
+        // Retained space is never reused: nothing to count.
+        return;
+    }
     if i / SLOT_CHUNKS == SLOT.with(Cell::get) {
         let f = &COUNTS[i].freed_here;
         f.store(f.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -264,6 +287,35 @@ pub(super) fn free(i: usize) {
         // Release: the block's last uses happen before its chunk's reuse.
         COUNTS[i].freed_elsewhere.fetch_add(1, Ordering::Release);
     }
+}
+
+/// A block of `size` bytes aligned to `align` that is expected to live
+/// until the end of the run, or null (then use the heap): bump-allocated
+/// from this thread's piece of the retained space, with no rounding and no
+/// per-size pages. Its memory is never reused; freeing it does nothing.
+pub(super) fn retain(size: usize, align: usize) -> *mut u8 {
+    if size > MAX_BLOCK || align > MAX_ALIGN {
+        return std::ptr::null_mut();
+    }
+    let next = R_NEXT.with(Cell::get);
+    let at = (next + align - 1) & !(align - 1);
+    if next != 0 && at + size <= R_END.with(Cell::get) {
+        R_NEXT.with(|c| c.set(at + size));
+        return at as *mut u8;
+    }
+    let b = base();
+    if b == 1 {
+        return std::ptr::null_mut();
+    }
+    let off = RETAIN_NEXT.fetch_add(RETAIN_PIECE, Ordering::Relaxed);
+    if off + RETAIN_PIECE > RETAIN_SPACE {
+        return std::ptr::null_mut();
+    }
+    // (Pieces start page-aligned, and `align` is at most a page.)
+    let start = b + ARENA_CHUNKS * CHUNK + off;
+    R_END.with(|c| c.set(start + RETAIN_PIECE));
+    R_NEXT.with(|c| c.set(start + size.max(1)));
+    start as *mut u8
 }
 
 /// Grow or shrink the last block handed out in place, if `p` (of
