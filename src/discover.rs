@@ -163,18 +163,10 @@ fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
     out.extend(found.into_inner().unwrap_or_else(|p| p.into_inner()));
 }
 
-/// The dotted module name of a file: packages are walked up through
-/// directories holding `__init__.py`; a file outside any package is a
-/// top-level module named by its stem (as Python sees a script's siblings).
-/// At most 64 directories are walked up.
-pub fn module_name(path: &Path) -> (String, bool) {
-    ModuleNames::default().of(path)
-}
-
-/// [`module_name`] for many files, asking the file system once per
-/// directory rather than once per file and directory (files are mostly
-/// siblings): a directory's package path, once known, is shared by the
-/// threads that load its files.
+/// Files' dotted module names, asking the file system once per directory
+/// rather than once per file and directory (files are mostly siblings): a
+/// directory's package path, once known, is shared by the threads that
+/// load its files.
 #[derive(Default)]
 pub struct ModuleNames {
     /// A directory's package path, innermost directory first, holding at
@@ -185,6 +177,11 @@ pub struct ModuleNames {
 const MAX_PACKAGE_DEPTH: usize = 64;
 
 impl ModuleNames {
+    /// The dotted module name of a file, and whether it is a package's
+    /// `__init__`: packages are walked up through directories holding
+    /// `__init__.py` (at most 64); a file outside any package is a
+    /// top-level module named by its stem (as Python sees a script's
+    /// siblings).
     pub fn of(&self, path: &Path) -> (String, bool) {
         let stem = path
             .file_stem()

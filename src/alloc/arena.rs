@@ -13,6 +13,7 @@
 //! The chunks are carved from one reservation of address space (pages are
 //! committed by the kernel as they are first touched), split into a fixed
 //! slot per thread, so a block's chunk and owner follow from its address.
+//! The same reservation ends with the retained space ([`retain`]).
 //! Where the reservation cannot be made (or on systems other than Linux),
 //! or a thread has no slot left, or a block is large, the caller falls back
 //! to mimalloc's scratch heap.
@@ -29,13 +30,17 @@ const CHUNK: usize = 1 << CHUNK_SHIFT;
 /// reuses them: with 1 GiB here its peak memory was 37% higher.
 const SLOT_CHUNKS: usize = 64;
 /// Threads that get a slot; later ones use the scratch heap (2 GiB of
-/// address space in all).
+/// address space for the slots).
 const SLOTS: usize = 32;
 const ARENA_CHUNKS: usize = SLOTS * SLOT_CHUNKS;
 /// After the threads' slots, space for blocks that live until the end of
 /// the run (see [`retain`]), handed out to threads in pieces of
-/// [`RETAIN_PIECE`]: 2 GiB of address space.
+/// [`RETAIN_PIECE`]: 2 GiB of address space (less where addresses have 32
+/// bits, so that the whole reservation can be counted in them).
+#[cfg(target_pointer_width = "64")]
 const RETAIN_SPACE: usize = 2 << 30;
+#[cfg(not(target_pointer_width = "64"))]
+const RETAIN_SPACE: usize = 256 << 20;
 const RETAIN_PIECE: usize = 256 << 10;
 const RESERVED: usize = ARENA_CHUNKS * CHUNK + RETAIN_SPACE;
 /// Where the next piece of the retained space starts (an offset in it).
