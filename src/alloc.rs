@@ -82,7 +82,12 @@ pub fn scratch<R>(f: impl FnOnce() -> R) -> R {
             Err(theirs) => theirs,
         };
     }
-    /// Restores the previous heap even if `f` unwinds.
+    in_scope(heap, f)
+}
+
+/// Run `f` with `heap` (or a scope's marker) as this thread's [`CURRENT`],
+/// restoring the previous one after, even if `f` unwinds.
+fn in_scope<R>(heap: *mut MiHeap, f: impl FnOnce() -> R) -> R {
     struct Restore(*mut MiHeap);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -104,14 +109,7 @@ fn retained_marker() -> *mut MiHeap {
 /// would round each block up to its size class and keep part-filled
 /// pages per size and thread. Freeing such a block gives nothing back.
 pub fn retained<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(*mut MiHeap);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            CURRENT.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(CURRENT.with(|c| c.replace(retained_marker())));
-    f()
+    in_scope(retained_marker(), f)
 }
 
 /// Return to the system the scratch pages this thread has freed, and any

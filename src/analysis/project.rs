@@ -941,7 +941,8 @@ impl<'s> Project<'s> {
     /// Resolve every call, and find among them the calls that create
     /// pools, processes and threads (`thread_classes`: project subclasses
     /// of `Thread` or `Process`, by qualified name, with their `run()`).
-    /// Files resolve in parallel; their results are joined in file order.
+    /// Runs of files resolve in parallel; their results are joined in file
+    /// order.
     #[inline(never)]
     fn resolve_calls(
         &mut self,
