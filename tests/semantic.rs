@@ -172,7 +172,13 @@ fn accesses(m: &ModuleSummary, qualname: &str) -> Vec<(String, String, bool)> {
         .unwrap();
     f.accesses
         .iter()
-        .map(|a| (a.statement.clone(), format!("{:?}", a.kind), a.locked))
+        .map(|a| {
+            (
+                m.texts.get(a.statement).to_string(),
+                format!("{:?}", a.kind),
+                a.locked,
+            )
+        })
         .collect()
 }
 
@@ -212,7 +218,11 @@ fn places_exclude_locals_thread_locals_and_fresh_objects() {
         false,
     );
     let f = m.functions.iter().find(|f| f.qualname() == "C.m").unwrap();
-    let keys: Vec<&str> = f.accesses.iter().map(|a| a.place.key.as_str()).collect();
+    let keys: Vec<&str> = f
+        .accesses
+        .iter()
+        .map(|a| m.texts.get(a.place.key))
+        .collect();
     assert_eq!(keys, ["self.n", "a:app.C.count", "a:app.C.count"]);
 }
 
@@ -296,7 +306,13 @@ fn dispatches_know_their_callable_form_and_chunking() {
         "app",
         false,
     );
-    type Seen = (CallableForm, Option<(bool, bool, Items)>);
+    // The items as text: `Count(10)`, `Unbounded(the lines of a file)`.
+    type Seen = (CallableForm, Option<(bool, bool, String)>);
+    let shown = |i: &Items| match *i {
+        Items::Unbounded(t) => format!("Unbounded({})", m.texts.get(t)),
+        Items::Call(t) => format!("Call({})", m.texts.get(t)),
+        other => format!("{other:?}"),
+    };
     let main = func(&m, "main");
     let got: Vec<Seen> = main
         .dispatches
@@ -306,30 +322,33 @@ fn dispatches_know_their_callable_form_and_chunking() {
                 d.form.clone(),
                 d.chunking
                     .as_ref()
-                    .map(|c| (c.given, c.default_one, c.items.clone())),
+                    .map(|c| (c.given, c.default_one, shown(&c.items))),
             )
         })
         .collect();
-    let unbounded = |s: &str| Items::Unbounded(s.to_string());
+    let unbounded = |s: &str| format!("Unbounded({s})");
     assert_eq!(
         got,
         [
             (
                 CallableForm::Lambda,
-                Some((false, true, Items::Count(50_000)))
+                Some((false, true, "Count(50000)".to_string()))
             ),
             (
                 CallableForm::Partial(Box::new(CallableForm::Ref)),
-                Some((true, true, Items::Unknown))
+                Some((true, true, "Unknown".to_string()))
             ),
-            (CallableForm::Ref, Some((false, false, Items::Count(10)))),
+            (
+                CallableForm::Ref,
+                Some((false, false, "Count(10)".to_string()))
+            ),
             (
                 CallableForm::Ref,
                 Some((false, true, unbounded("the lines of a file")))
             ),
             (
                 CallableForm::Ref,
-                Some((false, true, Items::Call("app.gen".into())))
+                Some((false, true, "Call(app.gen)".to_string()))
             ),
             (
                 CallableForm::Ref,
@@ -367,10 +386,13 @@ fn loops_know_their_dependencies_and_array_access() {
         ]
     );
     assert_eq!(
-        f.loops[0].vector.as_deref(),
+        f.loops[0].vector.map(|v| m.texts.get(v)),
         Some("out[:n] = a[:n] * b[:n]")
     );
-    assert_eq!(f.loops[1].vector.as_deref(), Some("total += a[:n].sum()"));
+    assert_eq!(
+        f.loops[1].vector.map(|v| m.texts.get(v)),
+        Some("total += a[:n].sum()")
+    );
     assert_eq!(f.loops[2].vector, None);
 }
 
@@ -384,7 +406,7 @@ fn vector_forms_use_whole_arrays_and_ufuncs() {
     let vectors: Vec<Option<&str>> = func(&m, "f")
         .loops
         .iter()
-        .map(|l| l.vector.as_deref())
+        .map(|l| l.vector.map(|v| m.texts.get(v)))
         .collect();
     assert_eq!(
         vectors,

@@ -928,6 +928,16 @@ impl<'s> Project<'s> {
         self.modules[self.funcs[f].file].names.get(n)
     }
 
+    /// A text of function `f`'s accesses or loops.
+    pub fn text(&self, f: FuncId, t: crate::semantic::Text) -> &'s str {
+        self.file_text(self.funcs[f].file, t)
+    }
+
+    /// A text of the accesses or loops of a function in `file`.
+    pub fn file_text(&self, file: usize, t: crate::semantic::Text) -> &'s str {
+        self.modules[file].texts.get(t)
+    }
+
     // ------------------------------------------------------------ resolution
 
     fn resolver<'a>(&'a self, index: &'a Index<'s>) -> Resolver<'a, 's> {
@@ -1066,9 +1076,10 @@ impl<'s> Project<'s> {
                 .iter()
                 .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
             for items in loops.chain(maps) {
-                if let crate::semantic::Items::Call(q) = items {
+                if let &crate::semantic::Items::Call(q) = items {
+                    let q = self.file_text(file, q);
                     if let Target::Func(g) = r.resolve_target(file, q, &mut walk) {
-                        out.insert((file, q.clone()), g);
+                        out.insert((file, q.to_string()), g);
                     }
                 }
             }

@@ -254,12 +254,13 @@ impl SharedState {
                     if a.kind == AccessKind::AcrossAwait {
                         continue;
                     }
+                    let place_key = p.text(f, a.place.key);
                     let key = match a.place.root {
                         PlaceRoot::SelfAttr => match inst {
-                            Some(i) => intern(&format!("{i}::{}", a.place.key)),
+                            Some(i) => intern(&format!("{i}::{place_key}")),
                             None => continue,
                         },
-                        _ => intern(&a.place.key),
+                        _ => intern(place_key),
                     };
                     let occ = Occ {
                         entry: ei,

@@ -8,7 +8,11 @@ use crate::diagnostic::Diagnostic;
 use crate::semantic::AccessKind;
 
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
-    races::report(cx, "GIL201", &[AccessKind::ReadModifyWrite], out, &|_| {
-        Vec::new()
-    });
+    races::report(
+        cx,
+        "GIL201",
+        &[AccessKind::ReadModifyWrite],
+        out,
+        &|_, _| Vec::new(),
+    );
 }

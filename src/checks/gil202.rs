@@ -8,9 +8,9 @@ use crate::diagnostic::Diagnostic;
 use crate::semantic::AccessKind;
 
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
-    races::report(cx, "GIL202", &[AccessKind::CheckThenAct], out, &|a| {
-        let (line, test) = match &a.origin {
-            Some((at, test)) => (at.row.to_string(), test.clone()),
+    races::report(cx, "GIL202", &[AccessKind::CheckThenAct], out, &|f, a| {
+        let (line, test) = match a.origin {
+            Some((at, test)) => (at.row.to_string(), cx.p.text(f, test).to_string()),
             None => (String::new(), String::new()),
         };
         vec![("check", test), ("check_line", line)]

@@ -24,20 +24,21 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let read = a
                 .origin
                 .as_ref()
-                .map(|(_, r)| r.as_str())
+                .map(|&(_, r)| p.text(f, r))
                 .unwrap_or("a read");
             let await_line = a.await_at.map(|l| l.row).unwrap_or(a.start.row);
             let (read_line, await_line) = (read_line.to_string(), await_line.to_string());
+            let display = p.text(f, a.place.display);
             out.push(cx.diag(
                 "GIL203",
                 f,
                 a.start,
                 a.end,
-                Some(a.place.display.clone()),
+                Some(display.to_string()),
                 &[
-                    ("place", &a.place.display),
-                    ("what", what(&a.place)),
-                    ("statement", &a.statement),
+                    ("place", display),
+                    ("what", what(&a.place, display)),
+                    ("statement", p.text(f, a.statement)),
                     ("coroutine", s.qualname()),
                     ("read", read),
                     ("read_line", &read_line),

@@ -13,8 +13,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         "GIL204",
         &[AccessKind::Mutate, AccessKind::Read],
         out,
-        &|a| {
-            let op = match (a.kind, a.method.as_deref()) {
+        &|f, a| {
+            let op = match (a.kind, a.method.map(|m| cx.p.text(f, m))) {
                 (AccessKind::Read, _) => "a plain read".to_string(),
                 (_, Some("del")) => "`del` of an item".to_string(),
                 (_, Some(m)) => format!("`{m}()`"),

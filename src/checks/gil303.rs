@@ -32,13 +32,13 @@ fn endless_in(
     }
     let s = p.funcs[g].summary;
     let endless = s.is_generator
-        && s.loops.iter().any(|l| match &l.items {
+        && s.loops.iter().any(|l| match l.items {
             Items::Unbounded(_) => true,
-            Items::Count(n) => *n >= p.rb.settings.many_tasks,
+            Items::Count(n) => n >= p.rb.settings.many_tasks,
             Items::Call(inner) => {
                 depth < 4
                     && l.kind != LoopKind::Comprehension
-                    && endless_in(p, p.funcs[g].file, inner, depth + 1, memo)
+                    && endless_in(p, p.funcs[g].file, p.text(g, inner), depth + 1, memo)
             }
             Items::Unknown => false,
         });
@@ -48,13 +48,18 @@ fn endless_in(
 
 /// How an iterable is large or endless, for a message.
 pub fn describe_items(p: &Project, file: usize, items: &Items, large: u64) -> Option<String> {
-    match items {
-        Items::Count(n) if *n >= large => Some(format!("{} items", group_digits(*n))),
-        Items::Unbounded(what) => Some(what.clone()),
-        Items::Call(q) if endless_generator(p, file, q, 0) => Some(format!(
-            "the items of the endless generator `{}()`",
-            q.rsplit('.').next().unwrap_or(q)
-        )),
+    match *items {
+        Items::Count(n) if n >= large => Some(format!("{} items", group_digits(n))),
+        Items::Unbounded(what) => Some(p.file_text(file, what).to_string()),
+        Items::Call(q) => {
+            let q = p.file_text(file, q);
+            endless_generator(p, file, q, 0).then(|| {
+                format!(
+                    "the items of the endless generator `{}()`",
+                    q.rsplit('.').next().unwrap_or(q)
+                )
+            })
+        }
         _ => None,
     }
 }

@@ -20,7 +20,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if !elementwise(p, f, l as u32) {
                 continue;
             }
-            let vector = fact.vector.as_deref().unwrap_or("");
+            let vector = fact.vector.map_or("", |v| p.text(f, v));
             let facts: &[&str] = if fact.vector.is_some() {
                 &["derived"]
             } else {

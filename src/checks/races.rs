@@ -3,6 +3,7 @@
 //! thread entries that reach it.
 
 use super::Cx;
+use crate::analysis::project::FuncId;
 use crate::analysis::shared::Race;
 use crate::diagnostic::Diagnostic;
 use crate::semantic::{Access, AccessKind, Place, PlaceRoot};
@@ -10,9 +11,10 @@ use crate::semantic::{Access, AccessKind, Place, PlaceRoot};
 /// Entry points named in a message before "and N more".
 const MAX_ENTRIES: usize = 3;
 
-/// How a place is described: `global`, `attribute`, ...
-pub fn what(place: &Place) -> &'static str {
-    let attr = place.display.contains('.');
+/// How a place is described (`global`, `attribute`, ...), given how it
+/// reads.
+pub fn what(place: &Place, display: &str) -> &'static str {
+    let attr = display.contains('.');
     match place.root {
         PlaceRoot::Global | PlaceRoot::Captured if attr => "attribute",
         PlaceRoot::Global => "global",
@@ -62,13 +64,17 @@ pub fn entries(cx: &Cx, race: &Race) -> String {
     }
 }
 
+/// A rule's own values for a race's message, from the access (and the
+/// function it is in, whose module holds its texts).
+pub type Extra<'f> = &'f dyn Fn(FuncId, &Access) -> Vec<(&'static str, String)>;
+
 /// Report every race whose access is of one of `kinds`.
 pub fn report(
     cx: &Cx,
     code: &str,
     kinds: &[AccessKind],
     out: &mut Vec<Diagnostic>,
-    extra: &dyn Fn(&Access) -> Vec<(&'static str, String)>,
+    extra: Extra,
 ) {
     let p = cx.p;
     for race in &p.shared.races {
@@ -77,20 +83,21 @@ pub fn report(
             continue;
         }
         let entries = entries(cx, race);
+        let display = p.text(race.func, a.place.display);
         let mut values: Vec<(&str, String)> = vec![
-            ("place", a.place.display.clone()),
-            ("what", what(&a.place).to_string()),
-            ("statement", a.statement.clone()),
+            ("place", display.to_string()),
+            ("what", what(&a.place, display).to_string()),
+            ("statement", p.text(race.func, a.statement).to_string()),
             ("entries", entries),
         ];
-        values.extend(extra(a));
+        values.extend(extra(race.func, a));
         let refs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         out.push(cx.diag(
             code,
             race.func,
             a.start,
             a.end,
-            Some(a.place.display.clone()),
+            Some(display.to_string()),
             &refs,
         ));
     }

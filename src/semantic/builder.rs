@@ -175,6 +175,8 @@ pub struct Builder<'a> {
     /// Call sites' names, each stored once per file.
     names: Names,
     interned: HashMap<Box<str>, Name>,
+    texts: Texts,
+    interned_texts: HashMap<Box<str>, Text>,
 }
 
 /// What a name is bound to, borrowed from its scope.
@@ -322,6 +324,8 @@ impl<'a> Builder<'a> {
             last_callee: None,
             names: Names::default(),
             interned: HashMap::default(),
+            texts: Texts::default(),
+            interned_texts: HashMap::default(),
         }
     }
 
@@ -333,6 +337,16 @@ impl<'a> Builder<'a> {
         let n = self.names.push(s);
         self.interned.insert(s.into(), n);
         n
+    }
+
+    /// A text of an access or loop, stored once per module.
+    pub(super) fn intern_text(&mut self, s: &str) -> Text {
+        if let Some(&t) = self.interned_texts.get(s) {
+            return t;
+        }
+        let t = self.texts.push(s);
+        self.interned_texts.insert(s.into(), t);
+        t
     }
 
     fn loc(&self, offset: ruff_text_size::TextSize) -> Location {
@@ -405,6 +419,7 @@ impl<'a> Builder<'a> {
             module: self.module,
             is_package: self.is_package,
             names: self.names,
+            texts: self.texts,
             functions: self.funcs,
             classes: self.classes,
             exports,
@@ -1709,6 +1724,7 @@ impl<'a> Builder<'a> {
                 self.exit_cond();
                 self.pop_loop();
                 if let Some(v) = self.derive_vector(f) {
+                    let v = self.intern_text(&v);
                     self.funcs[self.cur].loops[idx as usize].vector = Some(v);
                 }
                 self.visit_body(&f.orelse);
@@ -1725,8 +1741,8 @@ impl<'a> Builder<'a> {
                     _ => false,
                 };
                 if forever {
-                    self.funcs[self.cur].loops[idx as usize].items =
-                        Items::Unbounded("a `while True` loop".into());
+                    let forever = self.intern_text("a `while True` loop");
+                    self.funcs[self.cur].loops[idx as usize].items = Items::Unbounded(forever);
                 }
                 self.visit_expr(&w.test);
                 self.enter_loop_body();

@@ -57,8 +57,8 @@ pub struct LoopFact {
     pub has_unknown: bool,
     /// How many items the loop visits, as far as the code shows.
     pub items: Items,
-    /// The loop variable, when it is one name.
-    pub var: Option<String>,
+    /// The loop variable, when it is one name (in the module's `texts`).
+    pub var: Option<Text>,
     /// String building or formatting in the body: not numeric work.
     pub has_text: bool,
     /// Subscripts of NumPy arrays in the body (outside nested loops)
@@ -74,14 +74,37 @@ pub struct LoopFact {
     /// the loop could run in parallel (`numba.prange`).
     pub independent: bool,
     /// The loop written as one NumPy expression, when advise can derive
-    /// it: `out[:] = a * b + c`.
-    pub vector: Option<String>,
+    /// it: `out[:] = a * b + c` (in the module's `texts`).
+    pub vector: Option<Text>,
 }
 
 /// A name stored once in its module's [`Names`]: call sites are the bulk
 /// of a summary, and a module calls the same names over and over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Name(pub u32);
+
+/// A string stored once in its module's [`Texts`]: how places, statements
+/// and loops read in messages, kept packed rather than as a `String` each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Text(pub u32);
+
+/// A module's distinct message texts (place keys and displays, statements,
+/// loop variables), packed into one string. Apart from [`Names`] so that
+/// the table of call names, which the project stage resolves name by name,
+/// holds call names only.
+#[derive(Debug, Clone, Default)]
+pub struct Texts(Names);
+
+impl Texts {
+    pub fn get(&self, t: Text) -> &str {
+        self.0.get(Name(t.0))
+    }
+
+    /// Add a text (a caller that interns keeps them distinct).
+    pub fn push(&mut self, s: &str) -> Text {
+        Text(self.0.push(s).0)
+    }
+}
 
 /// A module's distinct call names, packed into one string.
 #[derive(Debug, Clone, Default)]
@@ -331,16 +354,18 @@ pub struct Chunking {
     pub items: Items,
 }
 
-/// What advise knows of how many items an iterable yields.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What advise knows of how many items an iterable yields. (Its texts are
+/// in the module's [`Texts`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Items {
     /// `range(N)` with a constant `N`.
     Count(u64),
     /// Without an end as far as the code shows: the lines of a file, a
     /// stream, `itertools.count()`. The text says which.
-    Unbounded(String),
-    /// A call of a function that may be an endless generator.
-    Call(String),
+    Unbounded(Text),
+    /// A call of a function that may be an endless generator: its
+    /// qualified name.
+    Call(Text),
     Unknown,
 }
 
@@ -378,11 +403,12 @@ pub enum PlaceRoot {
 pub struct Place {
     /// Identity: `g:app.stats.counter`, `n:app.main.<locals>.total`,
     /// `self.hits` (relative to an instance), `c:app.Worker.done`,
-    /// `m:config.retries`. Items share their container's key.
-    pub key: String,
+    /// `m:config.retries`. Items share their container's key. (Like the
+    /// other texts of an access, in the module's `texts`.)
+    pub key: Text,
     pub root: PlaceRoot,
     /// As written, for messages: `self.counts`, `counter`.
-    pub display: String,
+    pub display: Text,
     /// The access is to an item of the container (`d[k]`, `L.append`).
     pub item: bool,
 }
@@ -411,7 +437,8 @@ impl AccessKind {
     }
 }
 
-/// One read or write of a place in a function body.
+/// One read or write of a place in a function body. Its texts are in the
+/// module's [`Texts`].
 #[derive(Debug, Clone)]
 pub struct Access {
     pub place: Place,
@@ -419,18 +446,18 @@ pub struct Access {
     pub start: Location,
     pub end: Location,
     /// The statement, compacted, for messages.
-    pub statement: String,
+    pub statement: Text,
     /// A thread lock (or an untyped guard) is held.
     pub locked: bool,
     /// An event-loop lock (`asyncio.Lock`) is held.
     pub loop_locked: bool,
     /// The test of a check-then-act, or the stale read of a race across
     /// `await`: where and what.
-    pub origin: Option<(Location, String)>,
+    pub origin: Option<(Location, Text)>,
     /// The `await` between the read and the write.
     pub await_at: Option<Location>,
     /// The mutating method (`append`) for a `Mutate` by call.
-    pub method: Option<String>,
+    pub method: Option<Text>,
     /// A read whose value is later written back (a read-modify-write
     /// through a local): the write is the finding, not the read.
     pub written_back: bool,
@@ -605,6 +632,8 @@ pub struct ModuleSummary {
     pub is_package: bool,
     /// The names call sites refer to.
     pub names: Names,
+    /// The texts accesses and loops refer to.
+    pub texts: Texts,
     pub functions: Vec<FunctionSummary>,
     pub classes: Vec<ClassSummary>,
     /// Module-level names bound by import or to a typed object, for

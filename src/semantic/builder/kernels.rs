@@ -154,9 +154,13 @@ impl<'a> Builder<'a> {
     pub(super) fn set_loop_var(&mut self, target: &Expr) {
         let Expr::Name(n) = target else { return };
         let cur = self.cur;
+        if self.deps.is_empty() {
+            return;
+        }
+        let var = self.intern_text(&n.id);
         if let Some(d) = self.deps.last_mut() {
             d.var = Some(n.id.to_string());
-            self.funcs[cur].loops[d.idx as usize].var = Some(n.id.to_string());
+            self.funcs[cur].loops[d.idx as usize].var = Some(var);
         }
     }
 
@@ -514,7 +518,7 @@ impl<'a> Builder<'a> {
     }
 
     /// How many items an iterable yields, as far as the code shows.
-    pub(super) fn items_of(&self, e: &Expr, depth: u32) -> Items {
+    pub(super) fn items_of(&mut self, e: &Expr, depth: u32) -> Items {
         if depth > 8 {
             return Items::Unknown;
         }
@@ -527,24 +531,27 @@ impl<'a> Builder<'a> {
         let (trip, kind) = self.loop_iter(e);
         match kind {
             IterKind::Range => return trip.map(Items::Count).unwrap_or(Items::Unknown),
-            IterKind::File => return Items::Unbounded("the lines of a file".into()),
-            IterKind::Io => return Items::Unbounded("the items of a stream".into()),
+            IterKind::File => return Items::Unbounded(self.intern_text("the lines of a file")),
+            IterKind::Io => return Items::Unbounded(self.intern_text("the items of a stream")),
             _ => {}
         }
-        let shown = || format!("the items of `{}`", compact(self.text(e.range())));
+        let shown = |b: &mut Self| {
+            let s = format!("the items of `{}`", compact(b.text(e.range())));
+            b.intern_text(&s)
+        };
         if let Expr::Call(c) = e {
             if let super::Binding::Qn(q) = self.resolve(&c.func) {
                 if self.rb.unbounded.lookup(&q).is_some() {
-                    return Items::Unbounded(shown());
+                    return Items::Unbounded(shown(self));
                 }
-                return Items::Call(q);
+                return Items::Call(self.intern_text(&q));
             }
         }
         match self.resolve(e) {
             super::Binding::Qn(q) | super::Binding::Instance(q)
                 if self.rb.unbounded.lookup(&q).is_some() =>
             {
-                Items::Unbounded(shown())
+                Items::Unbounded(shown(self))
             }
             _ => Items::Unknown,
         }
@@ -552,7 +559,7 @@ impl<'a> Builder<'a> {
 
     /// For `executor.method(...)` of a chunking map: what it chunks.
     pub(super) fn chunking(
-        &self,
+        &mut self,
         call: &'a ast::ExprCall,
         executor: &str,
         method: &str,

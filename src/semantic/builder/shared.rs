@@ -546,12 +546,16 @@ impl<'a> Builder<'a> {
         origin: Option<(Location, String)>,
         method: Option<String>,
     ) -> usize {
+        let display = self.disp(p.display);
         let place = Place {
-            display: self.disp(p.display),
-            key: p.key,
+            display: self.intern_text(&display),
+            key: self.intern_text(&p.key),
             root: p.root,
             item: p.item,
         };
+        let statement = self.intern_text(&statement);
+        let origin = origin.map(|(at, s)| (at, self.intern_text(&s)));
+        let method = method.map(|m| self.intern_text(&m));
         let start = self.loc(range.start());
         let end = self.loc(range.end());
         let await_at = if kind == AccessKind::AcrossAwait {
