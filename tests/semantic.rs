@@ -128,7 +128,7 @@ fn dispatches_are_recorded_with_their_context() {
     let got: Vec<(String, String)> = m
         .functions
         .iter()
-        .flat_map(|f| f.dispatches.iter())
+        .flat_map(|f| f.dispatches().iter())
         .map(|d| {
             (
                 d.context.as_str().to_string(),
@@ -255,7 +255,7 @@ fn dispatches_know_their_pool_size_and_shared_receiver() {
     let got: Vec<(Option<u64>, Option<String>, bool)> = m
         .functions
         .iter()
-        .flat_map(|f| f.dispatches.iter())
+        .flat_map(|f| f.dispatches().iter())
         .map(|d| (d.max_workers, d.instance.clone(), d.many))
         .collect();
     assert_eq!(
@@ -315,7 +315,7 @@ fn dispatches_know_their_callable_form_and_chunking() {
     };
     let main = func(&m, "main");
     let got: Vec<Seen> = main
-        .dispatches
+        .dispatches()
         .iter()
         .map(|d| {
             (
@@ -426,7 +426,7 @@ fn jit_constructs_and_decorators_are_recorded() {
         "app",
         false,
     );
-    assert_eq!(func(&m, "fast").decorators, ["numba.njit"]);
+    assert_eq!(func(&m, "fast").decorators(), ["numba.njit"]);
     let kinds: Vec<&str> = func(&m, "slow").constructs.iter().map(|c| c.kind).collect();
     for k in [
         "kwargs",

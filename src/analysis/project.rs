@@ -1000,7 +1000,7 @@ impl<'s> Project<'s> {
         for id in 0..self.funcs.len() {
             let file = self.funcs[id].file;
             let s = self.funcs[id].summary;
-            for site in &s.dispatches {
+            for site in s.dispatches() {
                 let target = site
                     .target
                     .as_deref()
@@ -1018,7 +1018,7 @@ impl<'s> Project<'s> {
             let display = self.call_name(id, c.display);
             let site = DispatchSite {
                 start: c.start,
-                end: c.end,
+                end: self.funcs[id].summary.call_end(ci),
                 context: ctx,
                 target: Some(self.funcs[run].summary.full().to_string()),
                 target_display: format!("{display}.run"),
@@ -1072,7 +1072,7 @@ impl<'s> Project<'s> {
             let s = self.funcs[id].summary;
             let loops = s.loops.iter().map(|l| &l.items);
             let maps = s
-                .dispatches
+                .dispatches()
                 .iter()
                 .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
             for items in loops.chain(maps) {

@@ -133,7 +133,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             if let Some(&Target::Func(g)) = p.call_target(f, ci) {
                 // `for x in xs: self.handle(x)` repeats on one object;
                 // `for s in services: s.start()` on many.
-                let on_one = !matches!(c.receiver(), Receiver::Other);
+                let on_one = !matches!(s.receiver(ci), Receiver::Other);
                 work.push((g, on_one));
             }
         }
@@ -149,9 +149,9 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             repeated[f] = true;
             same_self[f] |= on_one;
             let s = p.funcs[f].summary;
-            for (ci, c) in s.calls.iter().enumerate() {
+            for ci in 0..s.calls.len() {
                 if let Some(&Target::Func(g)) = p.call_target(f, ci) {
-                    let next = match c.receiver() {
+                    let next = match s.receiver(ci) {
                         Receiver::SelfObj => same_self[f],
                         Receiver::Shared(_) => true,
                         Receiver::Other => false,
@@ -282,7 +282,7 @@ impl SharedState {
                     if p.funcs[g].summary.is_async {
                         continue;
                     }
-                    let next_inst = match c.receiver() {
+                    let next_inst = match s.receiver(ci) {
                         Receiver::SelfObj => inst,
                         Receiver::Shared(k) => Some(intern(p.call_name(f, k))),
                         Receiver::Other => None,

@@ -64,7 +64,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 "GIL104",
                 f,
                 call.start,
-                call.end,
+                s.call_end(ci),
                 Some(subject.clone()),
                 &[
                     ("subject", &subject),

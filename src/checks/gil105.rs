@@ -61,7 +61,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 "GIL105",
                 f,
                 call.start,
-                call.end,
+                s.call_end(ci),
                 Some(callee.qualname().to_string()),
                 &[
                     ("subject", callee.qualname()),

@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     let p = cx.p;
     for f in 0..p.funcs.len() {
-        for l in &p.funcs[f].summary.fresh_locks {
+        for l in p.funcs[f].summary.fresh_locks() {
             out.push(cx.diag(
                 "GIL205",
                 f,

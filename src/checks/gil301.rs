@@ -47,7 +47,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             "GIL301",
             cr.from,
             call.start,
-            call.end,
+            s.call_end(cr.call),
             None,
             &[("creation", &creation), ("where", &how)],
         ));

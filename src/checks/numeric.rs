@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 pub fn jitted(p: &Project, f: FuncId) -> bool {
     p.funcs[f]
         .summary
-        .decorators
+        .decorators()
         .iter()
         .any(|d| p.rb.jit.decorators.lookup(d).is_some())
 }

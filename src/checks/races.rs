@@ -69,13 +69,7 @@ pub fn entries(cx: &Cx, race: &Race) -> String {
 pub type Extra<'f> = &'f dyn Fn(FuncId, &Access) -> Vec<(&'static str, String)>;
 
 /// Report every race whose access is of one of `kinds`.
-pub fn report(
-    cx: &Cx,
-    code: &str,
-    kinds: &[AccessKind],
-    out: &mut Vec<Diagnostic>,
-    extra: Extra,
-) {
+pub fn report(cx: &Cx, code: &str, kinds: &[AccessKind], out: &mut Vec<Diagnostic>, extra: Extra) {
     let p = cx.p;
     for race in &p.shared.races {
         let a = &p.funcs[race.func].summary.accesses[race.access];

@@ -234,7 +234,7 @@ impl Joiner<'_, '_> {
         let s = p.funcs[f].summary;
         let mut kind = LineKind::Plain;
         for (ci, c) in s.calls.iter().enumerate() {
-            if !(c.start.row <= line && line <= c.end.row) {
+            if !(c.start.row <= line && line <= s.call_end(ci).row) {
                 continue;
             }
             let k = match p.call_target(f, ci) {

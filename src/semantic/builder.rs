@@ -388,25 +388,13 @@ impl<'a> Builder<'a> {
     pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
         self.scopes
             .push(Scope::new(ScopeKind::Module, String::new()));
-        self.funcs.push(FunctionSummary {
-            name: FuncName::new(self.full("<module>"), "<module>", None),
-            def_loc: Location { row: 1, column: 1 },
-            end_loc: self.loc(ruff_text_size::TextSize::of(self.src)),
-            is_async: false,
-            is_module: true,
-            has_arith: false,
-            has_unknown: false,
-            calls: ThinVec::new(),
-            unresolved_calls: ThinVec::new(),
-            loops: ThinVec::new(),
-            dispatches: ThinVec::new(),
-            joins: false,
-            accesses: ThinVec::new(),
-            fresh_locks: ThinVec::new(),
-            decorators: ThinVec::new(),
-            is_generator: false,
-            constructs: ThinVec::new(),
-        });
+        let mut module = FunctionSummary::new(
+            FuncName::new(self.full("<module>"), "<module>", None),
+            Location { row: 1, column: 1 },
+            self.loc(ruff_text_size::TextSize::of(self.src)),
+        );
+        module.is_module = true;
+        self.funcs.push(module);
         self.collect_consts(body);
         self.prepass(body);
         self.visit_body(body);
@@ -984,26 +972,17 @@ impl<'a> Builder<'a> {
                     _ => None,
                 }
             })
-            .collect();
-        self.funcs.push(FunctionSummary {
-            name: FuncName::new(full, &qualname, class_full.as_deref()),
+            .collect::<ThinVec<String>>();
+        let mut summary = FunctionSummary::new(
+            FuncName::new(full, &qualname, class_full.as_deref()),
             def_loc,
-            end_loc: self.loc(f.range.end()),
-            is_async: f.is_async,
-            is_module: false,
-            has_arith: false,
-            has_unknown: false,
-            calls: ThinVec::new(),
-            unresolved_calls: ThinVec::new(),
-            loops: ThinVec::new(),
-            dispatches: ThinVec::new(),
-            joins: false,
-            accesses: ThinVec::new(),
-            fresh_locks: ThinVec::new(),
-            decorators,
-            is_generator: false,
-            constructs: ThinVec::new(),
-        });
+            self.loc(f.range.end()),
+        );
+        summary.is_async = f.is_async;
+        if !decorators.is_empty() {
+            summary.rare_mut().decorators = decorators;
+        }
+        self.funcs.push(summary);
         let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
         let saved_loops = std::mem::take(&mut self.loop_stack);
         let saved_awaited = std::mem::take(&mut self.awaited);
@@ -1321,8 +1300,7 @@ impl<'a> Builder<'a> {
                     receiver,
                     main_guard,
                 };
-                let site = CallSite::new(target, display, start, end, facts);
-                self.func().calls.push(site);
+                self.func().push_call(target, display, start, end, &facts);
             }
             self.call_shared_facts(call);
         }
@@ -1428,13 +1406,13 @@ impl<'a> Builder<'a> {
         let instance = self.dispatch_instance(target, many);
         let max_workers = self.dispatch_workers(call);
         let scoped = self.dispatch_scoped(call);
-        let idx = self.funcs[self.cur].dispatches.len();
+        let idx = self.funcs[self.cur].dispatches().len();
         self.dispatch_meta
             .insert((self.cur, idx), (self.loop_stack.last().copied(), many));
         let many = many || !self.loop_stack.is_empty();
         let form = self.callable_form(target, 0);
         let in_loop = self.loop_stack.last().copied();
-        self.func().dispatches.push(DispatchSite {
+        self.func().rare_mut().dispatches.push(DispatchSite {
             start,
             end,
             context,
@@ -1459,7 +1437,11 @@ impl<'a> Builder<'a> {
     /// Amend the dispatch just recorded for `call`, if one was.
     fn patch_dispatch(&mut self, call: &ast::ExprCall, f: impl FnOnce(&mut DispatchSite)) {
         let start = self.loc(call.range().start());
-        if let Some(d) = self.func().dispatches.last_mut() {
+        if let Some(d) = self
+            .func()
+            .rare_if_any()
+            .and_then(|r| r.dispatches.last_mut())
+        {
             if d.start == start {
                 f(d);
             }

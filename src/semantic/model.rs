@@ -138,8 +138,10 @@ impl Names {
     }
 }
 
-/// A resolved call. Its flags, loop and receiver are packed (a project
-/// has hundreds of thousands of call sites): build one from [`CallFacts`].
+/// A resolved call. Its flags, loop and end are packed, 24 bytes a call (a
+/// project has hundreds of thousands of call sites): add one to a function
+/// with [`FunctionSummary::push_call`], which keeps what does not fit (a
+/// shared receiver's key, an end far from the start) beside the calls.
 #[derive(Debug, Clone)]
 pub struct CallSite {
     /// The resolved qualified name of the callee, in the module's `names`.
@@ -147,14 +149,20 @@ pub struct CallSite {
     /// The callee as written (`self.session.get`), in the module's `names`.
     pub display: Name,
     pub start: Location,
-    pub end: Location,
     /// The `CALL_*` flags and the receiver's kind in the low byte; above
     /// them the innermost enclosing loop plus one (0 outside loops).
-    /// (32 bytes a call rather than 36 with a field of its own.)
     loop_flags: u32,
-    /// The place key of a [`Receiver::Shared`] receiver; else 0.
-    shared_key: u32,
+    /// The end: rows after the start in the top [`END_ROW_BITS`] bits,
+    /// the column in the rest; [`WIDE_END`] when either does not fit, the
+    /// end then kept in the function's [`Rare`] parts.
+    end: u32,
 }
+
+/// Bits of [`CallSite`]'s end for the rows a call spans.
+const END_ROW_BITS: u32 = 11;
+const END_COL_BITS: u32 = 32 - END_ROW_BITS;
+/// A call whose end is kept apart.
+const WIDE_END: u32 = u32::MAX;
 
 /// What is known of a call besides its names and place: packed into a
 /// [`CallSite`].
@@ -193,12 +201,25 @@ const CALL_RECEIVER: u8 = 3 << 6;
 const MAX_LOOP: u32 = (1 << 24) - 1;
 
 impl CallSite {
-    pub fn new(target: Name, display: Name, start: Location, end: Location, f: CallFacts) -> Self {
+    /// The call's end packed, or [`WIDE_END`].
+    fn pack_end(start: Location, end: Location) -> u32 {
+        // The most rows is one less than the bits hold, so that a packed
+        // end is never `WIDE_END` itself.
+        let max_rows = (1 << END_ROW_BITS) - 2;
+        match end.row.checked_sub(start.row) {
+            Some(rows) if rows <= max_rows && end.column >> END_COL_BITS == 0 => {
+                (rows << END_COL_BITS) | end.column
+            }
+            _ => WIDE_END,
+        }
+    }
+
+    fn new(target: Name, display: Name, start: Location, end: Location, f: &CallFacts) -> Self {
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
-        let (kind, shared_key) = match f.receiver {
-            Receiver::Other => (0, 0),
-            Receiver::SelfObj => (CALL_SELF_OBJ, 0),
-            Receiver::Shared(k) => (CALL_SHARED, k.0),
+        let kind = match f.receiver {
+            Receiver::Other => 0,
+            Receiver::SelfObj => CALL_SELF_OBJ,
+            Receiver::Shared(_) => CALL_SHARED,
         };
         let flags = flag(f.awaited, CALL_AWAITED)
             | flag(f.arith, CALL_ARITH)
@@ -219,9 +240,8 @@ impl CallSite {
             target,
             display,
             start,
-            end,
             loop_flags: (in_loop << 8) | u32::from(flags),
-            shared_key,
+            end: Self::pack_end(start, end),
         }
     }
 
@@ -262,15 +282,6 @@ impl CallSite {
     /// Under `if __name__ == "__main__":` (module level).
     pub fn main_guard(&self) -> bool {
         self.flags() & CALL_MAIN_GUARD != 0
-    }
-
-    /// Whose method this is, for following a shared instance.
-    pub fn receiver(&self) -> Receiver {
-        match self.flags() & CALL_RECEIVER {
-            CALL_SELF_OBJ => Receiver::SelfObj,
-            CALL_SHARED => Receiver::Shared(Name(self.shared_key)),
-            _ => Receiver::Other,
-        }
     }
 }
 
@@ -498,22 +509,147 @@ pub struct FunctionSummary {
     /// time on is unknown when reading a profile.
     pub unresolved_calls: ThinVec<(u32, u32)>,
     pub loops: ThinVec<LoopFact>,
-    pub dispatches: ThinVec<DispatchSite>,
     /// Waits for dispatched work (`t.join()`, `f.result()`,
     /// `concurrent.futures.wait`), so what it dispatches ends with it.
     pub joins: bool,
     /// Reads and writes of shared-looking state, in source order.
     pub accesses: ThinVec<Access>,
-    pub fresh_locks: ThinVec<FreshLock>,
-    /// Decorators, resolved where possible.
-    pub decorators: ThinVec<String>,
+    /// What few functions have, in one box: `None` for most.
+    rare: Option<Box<Rare>>,
     /// Contains `yield`.
     pub is_generator: bool,
     /// Constructs relevant to JIT compilation, first occurrence of each.
     pub constructs: ThinVec<Construct>,
 }
 
+/// The parts of a [`FunctionSummary`] that few functions have (one pointer
+/// for all of them rather than one for each).
+#[derive(Debug, Clone, Default)]
+pub struct Rare {
+    pub dispatches: ThinVec<DispatchSite>,
+    pub fresh_locks: ThinVec<FreshLock>,
+    /// Decorators, resolved where possible.
+    pub decorators: ThinVec<String>,
+    /// Per call with a [`Receiver::Shared`] receiver, in call order: the
+    /// call's index and the receiver's place key.
+    shared_keys: ThinVec<(u32, Name)>,
+    /// Per call whose end [`CallSite`] cannot pack, in call order: the
+    /// call's index and its end.
+    wide_ends: ThinVec<(u32, Location)>,
+}
+
+/// No rare parts: what a function without them reads.
+static NO_RARE: Rare = Rare {
+    dispatches: ThinVec::new(),
+    fresh_locks: ThinVec::new(),
+    decorators: ThinVec::new(),
+    shared_keys: ThinVec::new(),
+    wide_ends: ThinVec::new(),
+};
+
 impl FunctionSummary {
+    /// A summary with these names and places and nothing else yet.
+    pub fn new(name: FuncName, def_loc: Location, end_loc: Location) -> Self {
+        FunctionSummary {
+            name,
+            def_loc,
+            end_loc,
+            is_async: false,
+            is_module: false,
+            has_arith: false,
+            has_unknown: false,
+            calls: ThinVec::new(),
+            unresolved_calls: ThinVec::new(),
+            loops: ThinVec::new(),
+            joins: false,
+            accesses: ThinVec::new(),
+            rare: None,
+            is_generator: false,
+            constructs: ThinVec::new(),
+        }
+    }
+
+    fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&NO_RARE)
+    }
+
+    /// The rare parts, to add to (made on first use).
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// The rare parts, to change, if there are any.
+    pub fn rare_if_any(&mut self) -> Option<&mut Rare> {
+        self.rare.as_deref_mut()
+    }
+
+    pub fn dispatches(&self) -> &[DispatchSite] {
+        &self.rare().dispatches
+    }
+
+    /// `with threading.Lock():` in the body.
+    pub fn fresh_locks(&self) -> &[FreshLock] {
+        &self.rare().fresh_locks
+    }
+
+    /// Decorators, resolved where possible.
+    pub fn decorators(&self) -> &[String] {
+        &self.rare().decorators
+    }
+
+    /// Add a call.
+    pub fn push_call(
+        &mut self,
+        target: Name,
+        display: Name,
+        start: Location,
+        end: Location,
+        facts: &CallFacts,
+    ) {
+        let site = CallSite::new(target, display, start, end, facts);
+        let ci = self.calls.len() as u32;
+        if site.end == WIDE_END {
+            self.rare_mut().wide_ends.push((ci, end));
+        }
+        if let Receiver::Shared(k) = facts.receiver {
+            self.rare_mut().shared_keys.push((ci, k));
+        }
+        self.calls.push(site);
+    }
+
+    /// Where call `ci` ends.
+    pub fn call_end(&self, ci: usize) -> Location {
+        let c = &self.calls[ci];
+        if c.end != WIDE_END {
+            return Location {
+                row: c.start.row + (c.end >> END_COL_BITS),
+                column: c.end & ((1 << END_COL_BITS) - 1),
+            };
+        }
+        let wide = &self.rare().wide_ends;
+        match wide.binary_search_by_key(&(ci as u32), |&(i, _)| i) {
+            Ok(k) => wide[k].1,
+            // (`push_call` keeps every end it cannot pack.)
+            Err(_) => c.start,
+        }
+    }
+
+    /// Whose method call `ci` calls, for following a shared instance.
+    pub fn receiver(&self, ci: usize) -> Receiver {
+        match self.calls[ci].flags() & CALL_RECEIVER {
+            CALL_SELF_OBJ => Receiver::SelfObj,
+            CALL_SHARED => {
+                let keys = &self.rare().shared_keys;
+                match keys.binary_search_by_key(&(ci as u32), |&(i, _)| i) {
+                    Ok(k) => Receiver::Shared(keys[k].1),
+                    // (`push_call` keeps every shared receiver's key.)
+                    Err(_) => Receiver::Other,
+                }
+            }
+            _ => Receiver::Other,
+        }
+    }
+
     /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
     /// `<module>` for module-level code.
     pub fn qualname(&self) -> &str {
@@ -731,6 +867,8 @@ mod tests {
     #[test]
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
+        let name = FuncName::new("m.f".into(), "f", None);
+        let mut f = FunctionSummary::new(name, at, at);
         let mut facts = CallFacts {
             awaited: false,
             arith: false,
@@ -741,11 +879,14 @@ mod tests {
             receiver: Receiver::Other,
             main_guard: false,
         };
-        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        f.push_call(Name(1), Name(2), at, at, &facts);
+        let c = &f.calls[0];
         assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
         assert!(!(c.awaited() || c.arith() || c.in_handler() || c.cold()));
         assert!(!(c.locked() || c.main_guard()));
-        assert_eq!(c.receiver(), Receiver::Other);
+        assert_eq!(f.receiver(0), Receiver::Other);
+        // Nothing rare yet: no box.
+        assert!(f.rare.is_none());
         facts = CallFacts {
             awaited: true,
             arith: true,
@@ -756,32 +897,105 @@ mod tests {
             receiver: Receiver::Shared(Name(u32::MAX)),
             main_guard: true,
         };
-        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        f.push_call(Name(1), Name(2), at, at, &facts);
+        let c = &f.calls[1];
         assert_eq!(c.in_loop(), Some(0));
         assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
         assert!(c.locked() && c.main_guard());
-        assert_eq!(c.receiver(), Receiver::Shared(Name(u32::MAX)));
+        assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         facts.receiver = Receiver::SelfObj;
         facts.in_loop = Some(41);
-        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
-        assert_eq!((c.receiver(), c.in_loop()), (Receiver::SelfObj, Some(41)));
-        assert!(c.awaited() && c.main_guard());
+        f.push_call(Name(1), Name(2), at, at, &facts);
+        assert_eq!(
+            (f.receiver(2), f.calls[2].in_loop()),
+            (Receiver::SelfObj, Some(41))
+        );
+        assert!(f.calls[2].awaited() && f.calls[2].main_guard());
         // The largest loop index kept, with every flag beside it; past it,
         // no loop (and the flags intact).
         facts.in_loop = Some(MAX_LOOP - 1);
-        let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+        f.push_call(Name(1), Name(2), at, at, &facts);
+        let c = &f.calls[3];
         assert_eq!(c.in_loop(), Some(MAX_LOOP - 1));
         assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
         assert!(c.locked() && c.main_guard());
-        assert_eq!(c.receiver(), Receiver::SelfObj);
+        assert_eq!(f.receiver(3), Receiver::SelfObj);
         for past in [MAX_LOOP, u32::MAX] {
             facts.in_loop = Some(past);
-            let c = CallSite::new(Name(1), Name(2), at, at, facts.clone());
+            f.push_call(Name(1), Name(2), at, at, &facts);
+            let ci = f.calls.len() - 1;
+            let c = &f.calls[ci];
             assert_eq!(c.in_loop(), None);
             assert!(c.awaited() && c.locked() && c.main_guard());
-            assert_eq!(c.receiver(), Receiver::SelfObj);
+            assert_eq!(f.receiver(ci), Receiver::SelfObj);
         }
-        assert_eq!(std::mem::size_of::<CallSite>(), 32);
+        // Shared receivers between others: each finds its own key.
+        for k in 0..5 {
+            facts.receiver = if k % 2 == 0 {
+                Receiver::Shared(Name(100 + k))
+            } else {
+                Receiver::Other
+            };
+            f.push_call(Name(k), Name(k), at, at, &facts);
+        }
+        let n = f.calls.len();
+        let got: Vec<Receiver> = (n - 5..n).map(|ci| f.receiver(ci)).collect();
+        use Receiver::{Other, Shared};
+        let want = [
+            Shared(Name(100)),
+            Other,
+            Shared(Name(102)),
+            Other,
+            Shared(Name(104)),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
+        assert_eq!(std::mem::size_of::<CallSite>(), 24);
+    }
+
+    #[test]
+    fn call_ends_are_kept_exactly_near_and_far() {
+        let loc = |row, column| Location { row, column };
+        let start = loc(10, 5);
+        let name = FuncName::new("m.f".into(), "f", None);
+        let mut f = FunctionSummary::new(name, start, start);
+        let facts = CallFacts {
+            awaited: false,
+            arith: false,
+            in_loop: None,
+            in_handler: false,
+            cold: false,
+            locked: false,
+            receiver: Receiver::Other,
+            main_guard: false,
+        };
+        let col_max = (1 << END_COL_BITS) - 1;
+        let ends = [
+            (loc(10, 9), false),
+            (loc(10, 0), false),
+            (loc(12, 1), false),
+            // The most rows and columns packed, and one past each.
+            (loc(10 + 2046, 3), false),
+            (loc(10 + 2047, 3), true),
+            (loc(11, col_max), false),
+            (loc(11, col_max + 1), true),
+            (loc(10 + 2046, col_max), false),
+            // Every bit set would read as kept apart: it is.
+            (loc(10 + 2047, col_max), true),
+            (loc(u32::MAX, u32::MAX), true),
+            // Before the start (no real call; still kept as given).
+            (loc(9, 1), true),
+            (loc(10, 6), false),
+        ];
+        for (end, _) in ends {
+            f.push_call(Name(0), Name(0), start, end, &facts);
+        }
+        for (ci, (end, wide)) in ends.iter().enumerate() {
+            assert_eq!(f.call_end(ci), *end, "call {ci}");
+            assert_eq!(f.calls[ci].end == WIDE_END, *wide, "call {ci}");
+        }
+        assert_eq!(f.rare().wide_ends.len(), 5);
+        assert!(f.rare().shared_keys.is_empty() && f.dispatches().is_empty());
     }
 
     #[test]

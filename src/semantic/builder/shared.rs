@@ -761,7 +761,10 @@ impl<'a> Builder<'a> {
                 _ => {
                     let Some(p) = self.place_of(t) else { continue };
                     if let Some(d) = thread {
-                        if let Some(site) = self.funcs[self.cur].dispatches.get_mut(d) {
+                        if let Some(site) = self.funcs[self.cur]
+                            .rare_if_any()
+                            .and_then(|r| r.dispatches.get_mut(d))
+                        {
                             site.stored = true;
                         }
                     }
@@ -993,7 +996,7 @@ impl<'a> Builder<'a> {
                     let display = super::compact(self.text(e.range()));
                     let start = self.loc(e.range().start());
                     let end = self.loc(e.range().end());
-                    self.funcs[self.cur].fresh_locks.push(FreshLock {
+                    self.funcs[self.cur].rare_mut().fresh_locks.push(FreshLock {
                         start,
                         end,
                         statement: format!("with {display}:"),
@@ -1186,11 +1189,11 @@ impl<'a> Builder<'a> {
             Expr::Call(_) => {
                 let f = &self.funcs[self.cur];
                 // (Most functions dispatch nothing: no location to make.)
-                if f.dispatches.is_empty() {
+                if f.dispatches().is_empty() {
                     return None;
                 }
                 let at = self.loc(v.range().start());
-                f.dispatches.iter().rposition(|d| d.start == at)
+                f.dispatches().iter().rposition(|d| d.start == at)
             }
             Expr::Name(n) => self.thread_locals.get(n.id.as_str()).copied(),
             _ => None,
@@ -1232,11 +1235,14 @@ impl<'a> Builder<'a> {
         };
         // Only the latest dispatch: `a.start(); b.start(); a.join()` runs a
         // and b together.
-        let latest = d + 1 == self.funcs[self.cur].dispatches.len();
+        let latest = d + 1 == self.funcs[self.cur].dispatches().len();
         if rule_many || !latest || l.is_some_and(|l| !self.loop_stack.contains(&l)) {
             return;
         }
-        if let Some(site) = self.funcs[self.cur].dispatches.get_mut(d) {
+        if let Some(site) = self.funcs[self.cur]
+            .rare_if_any()
+            .and_then(|r| r.dispatches.get_mut(d))
+        {
             site.many = false;
             site.awaited = true;
         }
