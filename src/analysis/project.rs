@@ -1779,6 +1779,9 @@ impl<'s> Project<'s> {
                 (ev.kind, self.detail(ev))
             };
             if !out.iter().any(|(l, k, _)| *l == ev.line && *k == kind) {
+                // Kept to the end of the run: `format!` leaves room to grow.
+                let mut detail = detail;
+                detail.shrink_to_fit();
                 out.push((ev.line, kind, detail));
             }
         }

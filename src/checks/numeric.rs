@@ -101,7 +101,8 @@ fn jit_blocker_uncached(
     let mut found: Vec<(Location, String)> = Vec::new();
     for c in &s.constructs {
         if c.kind == "method" {
-            found.push((c.at, format!("`.{}()`", c.method)));
+            let method = c.method.map_or("", |m| p.text(f, m));
+            found.push((c.at, format!("`.{method}()`")));
         } else if let Some(what) = p.rb.jit.constructs.get(c.kind) {
             found.push((c.at, what.clone()));
         }

@@ -387,8 +387,9 @@ pub struct Construct {
     pub kind: &'static str,
     pub at: Location,
     /// A method called on an untyped receiver (`split`), for
-    /// `jit.unsupported_methods`; empty for syntax.
-    pub method: String,
+    /// `jit.unsupported_methods` (in the module's `texts`); `None` for
+    /// syntax.
+    pub method: Option<Text>,
 }
 
 /// What a place's root is.

@@ -390,6 +390,7 @@ impl<'a> Builder<'a> {
             return;
         }
         let loc = self.loc(at);
+        let method = (!method.is_empty()).then(|| self.intern_text(method));
         let f = &mut self.funcs[self.cur];
         if f.constructs
             .iter()
@@ -400,7 +401,7 @@ impl<'a> Builder<'a> {
         f.constructs.push(Construct {
             kind,
             at: loc,
-            method: method.to_string(),
+            method,
         });
     }
 
