@@ -420,7 +420,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         .iter()
         .map(|&i| file_label(&files[i].path))
         .collect();
-    let project = Project::build(rb, modules, labels);
+    let mut project = Project::build(rb, modules, labels);
     timer.lap("project (call graph, effects, contexts)");
     // A check runs when any file reports its rule; each file keeps only the
     // rules its own settings select.
@@ -433,6 +433,9 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     let enabled = |code: &str| selections.iter().any(|s| s.enabled(rb, code));
     diagnostics.extend(checks::run(&project, &module_file, &enabled));
     diagnostics.retain(|d| files[d.file].selection.enabled(rb, &d.code));
+    if opts.profiles.is_empty() {
+        project.release_checked();
+    }
     timer.lap("checks");
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());

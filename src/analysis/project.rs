@@ -1578,6 +1578,23 @@ impl<'s> Project<'s> {
         }
     }
 
+    /// Free what only the checks read (their loop and sharing facts, the
+    /// creations, the import-time reach, ...) before the hotspots are
+    /// rendered: a hotspot's evidence, workload and advice need none of it,
+    /// nor do the reports. Call it after the checks only, and not when
+    /// profiles are to be joined (they ask the checks' helpers, such as
+    /// [`Project::waits_only`], which index these tables).
+    pub fn release_checked(&mut self) {
+        self.heavy_loops = Vec::new();
+        self.compute = Vec::new();
+        self.recursive = Vec::new();
+        self.uncertain = Vec::new();
+        self.shared = Default::default();
+        self.creations = Vec::new();
+        self.import_time = HashMap::default();
+        self.iter_calls = HashMap::default();
+    }
+
     /// Is heavy loop `l` of `f` outside every other heavy loop? Rules report
     /// the outermost heavy loop of a nest once.
     pub fn outermost_heavy(&self, f: FuncId, l: u32) -> bool {
