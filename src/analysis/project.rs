@@ -9,7 +9,9 @@
 //! call graph apart from that bounded inner iteration.
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
-use crate::semantic::{CallSite, DispatchSite, Export, FunctionSummary, IterKind, ModuleSummary};
+use crate::semantic::{
+    CallSite, DispatchSite, Export, FunctionSummary, IterKind, LoopKind, ModuleSummary,
+};
 use crate::source::Location;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -47,6 +49,8 @@ impl Workload {
 /// One piece of evidence: something at a line of a function, possibly
 /// reached through a callee (`via`). Small and free of allocations: its
 /// text is rendered only when a message needs it ([`Project::detail`]).
+/// (Function ids in evidence are `u32`s: a project keeps evidence for
+/// every function that has some.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ev {
     pub line: Location,
@@ -55,14 +59,16 @@ pub struct Ev {
     pub kind: &'static str,
     pub detail: Detail,
     /// The callee this came through.
-    pub via: Option<FuncId>,
+    pub via: Option<u32>,
     /// For I/O: its kind and whether it blocks.
     pub io: Option<(IoKind, bool)>,
     /// How many calls away the origin is.
     pub hops: u32,
     /// Where evidence reached through calls comes from: the function and
-    /// its own (direct) evidence. Shared, so following a chain is O(1).
-    pub origin: Option<Arc<(FuncId, Ev)>>,
+    /// its own (direct) evidence, the very evidence that function holds
+    /// (shared, so following a chain is O(1), and every caller of one
+    /// function points at one copy).
+    pub origin: Option<(u32, Arc<Ev>)>,
 }
 
 impl Ev {
@@ -84,21 +90,21 @@ impl Ev {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     /// `for loop over range(10_000) doing Python arithmetic`.
-    RangeLoop { what: &'static str, trip: u64 },
+    RangeLoop { what: LoopKind, trip: u64 },
     /// `nested for loop doing Python arithmetic`.
-    NestedLoop { what: &'static str },
+    NestedLoop { what: LoopKind },
     /// `for loop doing Python arithmetic`.
-    Loop { what: &'static str },
+    Loop { what: LoopKind },
     /// `recursive `fib` doing arithmetic`.
-    Recursion(FuncId),
+    Recursion(u32),
     /// A library call (call site `.1` of function `.0`): `` `requests.get` ``.
-    Io(FuncId, u32),
+    Io(u32, u32),
     /// `` `numpy.dot` (releases the GIL) ``.
-    Vector(FuncId, u32),
+    Vector(u32, u32),
     /// `` `pickle.loads` (holds the GIL) ``.
-    Cpu(FuncId, u32),
+    Cpu(u32, u32),
     /// A helper's call site, as written: `` `self.load` ``.
-    Call(FuncId, u32),
+    Call(u32, u32),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1364,11 +1370,7 @@ impl<'s> Project<'s> {
                         .iter()
                         .enumerate()
                         .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
-                let what = match fact.kind {
-                    crate::semantic::LoopKind::For => "for loop",
-                    crate::semantic::LoopKind::While => "while loop",
-                    crate::semantic::LoopKind::Comprehension => "comprehension",
-                };
+                let what = fact.kind;
                 if let Some(t) = big {
                     heavy.push(l as u32);
                     set(
@@ -1403,7 +1405,7 @@ impl<'s> Project<'s> {
         if self.recursive[f] {
             set(
                 &mut e.cpu_strong,
-                Ev::direct(s.def_loc, "recursion", Detail::Recursion(f)),
+                Ev::direct(s.def_loc, "recursion", Detail::Recursion(f as u32)),
             );
         }
         for (ci, c) in s.calls.iter().enumerate() {
@@ -1416,7 +1418,7 @@ impl<'s> Project<'s> {
                         let ev = Ev {
                             line: c.start,
                             kind: kind.as_str(),
-                            detail: Detail::Io(f, ci as u32),
+                            detail: Detail::Io(f as u32, ci as u32),
                             via: None,
                             io: Some((*kind, *blocking)),
                             hops: 0,
@@ -1436,11 +1438,11 @@ impl<'s> Project<'s> {
                     }
                     Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler() => set(
                         &mut e.vector,
-                        Ev::direct(c.start, "vector", Detail::Vector(f, ci as u32)),
+                        Ev::direct(c.start, "vector", Detail::Vector(f as u32, ci as u32)),
                     ),
                     Some(Effect::Cpu { .. }) if !c.in_handler() => set(
                         &mut e.cpu_weak,
-                        Ev::direct(c.start, "cpu-call", Detail::Cpu(f, ci as u32)),
+                        Ev::direct(c.start, "cpu-call", Detail::Cpu(f as u32, ci as u32)),
                     ),
                     _ => {}
                 },
@@ -1458,15 +1460,15 @@ impl<'s> Project<'s> {
                         ev.as_ref().map(|inner| Ev {
                             line: c.start,
                             kind: "call",
-                            detail: Detail::Call(f, ci as u32),
-                            via: Some(g),
+                            detail: Detail::Call(f as u32, ci as u32),
+                            via: Some(g as u32),
                             io: inner.io,
                             hops: inner.hops + 1,
                             origin: Some(
                                 inner
                                     .origin
                                     .clone()
-                                    .unwrap_or_else(|| Arc::new((g, Ev::clone(inner)))),
+                                    .unwrap_or_else(|| (g as u32, inner.clone())),
                             ),
                         })
                     };
@@ -1658,26 +1660,34 @@ impl<'s> Project<'s> {
     /// The text of a piece of evidence: `for loop doing Python arithmetic`,
     /// `` `requests.get` ``.
     pub fn detail(&self, ev: &Ev) -> String {
-        let site = |f: FuncId, ci: u32| &self.funcs[f].summary.calls[ci as usize];
-        let target = |f: FuncId, ci: u32| match self.call_target(f, ci as usize) {
+        let site = |f: u32, ci: u32| &self.funcs[f as usize].summary.calls[ci as usize];
+        let target = |f: u32, ci: u32| match self.call_target(f as usize, ci as usize) {
             Some(Target::External(q)) => q.to_string(),
-            _ => self.call_name(f, site(f, ci).target).to_string(),
+            _ => self.call_name(f as usize, site(f, ci).target).to_string(),
+        };
+        let what = |k: LoopKind| match k {
+            LoopKind::For => "for loop",
+            LoopKind::While => "while loop",
+            LoopKind::Comprehension => "comprehension",
         };
         match ev.detail {
-            Detail::RangeLoop { what, trip } => format!(
-                "{what} over range({}) doing Python arithmetic",
+            Detail::RangeLoop { what: k, trip } => format!(
+                "{} over range({}) doing Python arithmetic",
+                what(k),
                 group_digits(trip)
             ),
-            Detail::NestedLoop { what } => format!("nested {what} doing Python arithmetic"),
-            Detail::Loop { what } => format!("{what} doing Python arithmetic"),
+            Detail::NestedLoop { what: k } => {
+                format!("nested {} doing Python arithmetic", what(k))
+            }
+            Detail::Loop { what: k } => format!("{} doing Python arithmetic", what(k)),
             Detail::Recursion(f) => format!(
                 "recursive `{}` doing arithmetic",
-                self.funcs[f].summary.qualname()
+                self.funcs[f as usize].summary.qualname()
             ),
             Detail::Io(f, ci) => format!("`{}`", target(f, ci)),
             Detail::Vector(f, ci) => format!("`{}` (releases the GIL)", target(f, ci)),
             Detail::Cpu(f, ci) => format!("`{}` (holds the GIL)", target(f, ci)),
-            Detail::Call(f, ci) => format!("`{}`", self.call_name(f, site(f, ci).display)),
+            Detail::Call(f, ci) => format!("`{}`", self.call_name(f as usize, site(f, ci).display)),
         }
     }
 
@@ -1686,7 +1696,7 @@ impl<'s> Project<'s> {
     pub fn alternative(&self, ev: &Ev) -> Option<&'s str> {
         let leaf = ev.origin.as_ref().map_or(ev, |o| &o.1);
         match leaf.detail {
-            Detail::Io(f, ci) => match self.effect_of_call(f, ci as usize) {
+            Detail::Io(f, ci) => match self.effect_of_call(f as usize, ci as usize) {
                 Some(Effect::Io { alternative, .. }) => alternative.as_deref(),
                 _ => None,
             },
@@ -1714,7 +1724,7 @@ impl<'s> Project<'s> {
     /// Follow `via` links within one slot to the evidence's origin.
     pub fn leaf(&self, f: FuncId, ev: &Ev, _slot: Slot) -> (FuncId, Ev) {
         match &ev.origin {
-            Some(o) => (o.0, o.1.clone()),
+            Some((g, leaf)) => (*g as usize, Ev::clone(leaf)),
             None => (f, ev.clone()),
         }
     }
@@ -1725,7 +1735,7 @@ impl<'s> Project<'s> {
         let max = self.rb.settings.max_chain_length as usize;
         let mut out = Vec::new();
         let mut cur = ev;
-        while let Some(g) = cur.via {
+        while let Some(g) = cur.via.map(|g| g as usize) {
             if g == f || out.contains(&g) {
                 break;
             }
