@@ -865,12 +865,9 @@ fn find_sorted<'a>(len: usize, name_at: impl Fn(usize) -> &'a str, name: &str) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn call_sites_pack_their_facts() {
-        let at = Location { row: 3, column: 7 };
-        let name = FuncName::new("m.f".into(), "f", None);
-        let mut f = FunctionSummary::new(name, at, at);
-        let mut facts = CallFacts {
+    /// A call with no flag set, outside loops, on no receiver.
+    fn plain_facts() -> CallFacts {
+        CallFacts {
             awaited: false,
             arith: false,
             in_loop: None,
@@ -879,7 +876,15 @@ mod tests {
             locked: false,
             receiver: Receiver::Other,
             main_guard: false,
-        };
+        }
+    }
+
+    #[test]
+    fn call_sites_pack_their_facts() {
+        let at = Location { row: 3, column: 7 };
+        let name = FuncName::new("m.f".into(), "f", None);
+        let mut f = FunctionSummary::new(name, at, at);
+        let mut facts = plain_facts();
         f.push_call(Name(1), Name(2), at, at, &facts);
         let c = &f.calls[0];
         assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
@@ -960,16 +965,7 @@ mod tests {
         let start = loc(10, 5);
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, start, start);
-        let facts = CallFacts {
-            awaited: false,
-            arith: false,
-            in_loop: None,
-            in_handler: false,
-            cold: false,
-            locked: false,
-            receiver: Receiver::Other,
-            main_guard: false,
-        };
+        let facts = plain_facts();
         let col_max = (1 << END_COL_BITS) - 1;
         let ends = [
             (loc(10, 9), false),
