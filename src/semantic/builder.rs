@@ -1437,11 +1437,7 @@ impl<'a> Builder<'a> {
     /// Amend the dispatch just recorded for `call`, if one was.
     fn patch_dispatch(&mut self, call: &ast::ExprCall, f: impl FnOnce(&mut DispatchSite)) {
         let start = self.loc(call.range().start());
-        if let Some(d) = self
-            .func()
-            .rare_if_any()
-            .and_then(|r| r.dispatches.last_mut())
-        {
+        if let Some(d) = self.func().dispatches_mut().last_mut() {
             if d.start == start {
                 f(d);
             }

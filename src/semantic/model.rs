@@ -539,6 +539,12 @@ pub struct Rare {
     wide_ends: ThinVec<(u32, Location)>,
 }
 
+/// What `list` (per call, in call order) holds for call `ci`.
+fn of_call<T: Copy>(list: &[(u32, T)], ci: usize) -> Option<T> {
+    let k = list.binary_search_by_key(&(ci as u32), |&(i, _)| i).ok()?;
+    Some(list[k].1)
+}
+
 /// No rare parts: what a function without them reads.
 static NO_RARE: Rare = Rare {
     dispatches: ThinVec::new(),
@@ -579,13 +585,16 @@ impl FunctionSummary {
         self.rare.get_or_insert_with(Box::default)
     }
 
-    /// The rare parts, to change, if there are any.
-    pub fn rare_if_any(&mut self) -> Option<&mut Rare> {
-        self.rare.as_deref_mut()
-    }
-
     pub fn dispatches(&self) -> &[DispatchSite] {
         &self.rare().dispatches
+    }
+
+    /// The dispatches, to amend (none without rare parts: none are made).
+    pub fn dispatches_mut(&mut self) -> &mut [DispatchSite] {
+        match self.rare.as_deref_mut() {
+            Some(r) => &mut r.dispatches,
+            None => &mut [],
+        }
     }
 
     /// `with threading.Lock():` in the body.
@@ -627,25 +636,17 @@ impl FunctionSummary {
                 column: c.end & ((1 << END_COL_BITS) - 1),
             };
         }
-        let wide = &self.rare().wide_ends;
-        match wide.binary_search_by_key(&(ci as u32), |&(i, _)| i) {
-            Ok(k) => wide[k].1,
-            // (`push_call` keeps every end it cannot pack.)
-            Err(_) => c.start,
-        }
+        // (`push_call` keeps every end it cannot pack.)
+        of_call(&self.rare().wide_ends, ci).unwrap_or(c.start)
     }
 
     /// Whose method call `ci` calls, for following a shared instance.
     pub fn receiver(&self, ci: usize) -> Receiver {
         match self.calls[ci].flags() & CALL_RECEIVER {
             CALL_SELF_OBJ => Receiver::SelfObj,
+            // (`push_call` keeps every shared receiver's key.)
             CALL_SHARED => {
-                let keys = &self.rare().shared_keys;
-                match keys.binary_search_by_key(&(ci as u32), |&(i, _)| i) {
-                    Ok(k) => Receiver::Shared(keys[k].1),
-                    // (`push_call` keeps every shared receiver's key.)
-                    Err(_) => Receiver::Other,
-                }
+                of_call(&self.rare().shared_keys, ci).map_or(Receiver::Other, Receiver::Shared)
             }
             _ => Receiver::Other,
         }

@@ -761,10 +761,7 @@ impl<'a> Builder<'a> {
                 _ => {
                     let Some(p) = self.place_of(t) else { continue };
                     if let Some(d) = thread {
-                        if let Some(site) = self.funcs[self.cur]
-                            .rare_if_any()
-                            .and_then(|r| r.dispatches.get_mut(d))
-                        {
+                        if let Some(site) = self.funcs[self.cur].dispatches_mut().get_mut(d) {
                             site.stored = true;
                         }
                     }
@@ -1239,10 +1236,7 @@ impl<'a> Builder<'a> {
         if rule_many || !latest || l.is_some_and(|l| !self.loop_stack.contains(&l)) {
             return;
         }
-        if let Some(site) = self.funcs[self.cur]
-            .rare_if_any()
-            .and_then(|r| r.dispatches.get_mut(d))
-        {
+        if let Some(site) = self.funcs[self.cur].dispatches_mut().get_mut(d) {
             site.many = false;
             site.awaited = true;
         }
