@@ -103,7 +103,22 @@ thread_local! {
     /// until the next [`trim`], blocks come from the scratch heap without
     /// looking again.
     static FULL: Cell<bool> = const { Cell::new(false) };
+    /// A region is open on this thread (see [`open_region`]).
+    static REGION: Cell<bool> = const { Cell::new(false) };
+    /// The slot's chunks the open region took, one bit each.
+    static REGION_CHUNKS: Cell<u64> = const { Cell::new(0) };
+    /// Blocks of the scratch heap the open region holds, in the first
+    /// [`REGION_HEAP_MAX`] entries; more than that, or a block it cannot
+    /// follow, and the region is not released whole.
+    static REGION_HEAP: [Cell<usize>; REGION_HEAP_MAX] =
+        const { [const { Cell::new(0) }; REGION_HEAP_MAX] };
+    static REGION_HEAP_LEN: Cell<usize> = const { Cell::new(0) };
+    static REGION_SPILLED: Cell<bool> = const { Cell::new(false) };
 }
+
+/// The scratch-heap blocks a region can follow (a file's tree has a few
+/// large vectors: its tokens, long bodies).
+const REGION_HEAP_MAX: usize = 64;
 
 fn base() -> usize {
     let b = BASE.load(Ordering::Acquire);
@@ -223,6 +238,9 @@ pub(super) fn alloc_slow(size: usize, align: usize) -> *mut u8 {
         return std::ptr::null_mut();
     };
     let start = BASE.load(Ordering::Relaxed) + (i << CHUNK_SHIFT);
+    if REGION.with(Cell::get) {
+        REGION_CHUNKS.with(|c| c.set(c.get() | 1 << (i - s * SLOT_CHUNKS)));
+    }
     CURRENT_CHUNK.with(|c| c.set(i));
     END.with(|c| c.set(start + CHUNK));
     // (Chunks start page-aligned, and `align` is at most a page.)
@@ -336,6 +354,95 @@ pub(super) fn resize_last(p: *mut u8, old: usize, new: usize) -> bool {
         return false;
     }
     NEXT.with(|c| c.set(end));
+    true
+}
+
+/// Open a region on this thread: from now until [`close_region`], the
+/// thread's arena blocks come from chunks that hold nothing else (the
+/// current chunk is left, so the next block starts a fresh one), and the
+/// scratch-heap blocks it gets are noted ([`region_heap_alloc`]).
+/// False, and nothing done, if one is open already.
+pub(super) fn open_region() -> bool {
+    if REGION.with(Cell::get) {
+        return false;
+    }
+    flush();
+    NEXT.with(|c| c.set(0));
+    END.with(|c| c.set(0));
+    REGION_CHUNKS.with(|c| c.set(0));
+    REGION_HEAP_LEN.with(|c| c.set(0));
+    REGION_SPILLED.with(|c| c.set(false));
+    REGION.with(|c| c.set(true));
+    true
+}
+
+#[inline]
+pub(super) fn region_open() -> bool {
+    REGION.with(Cell::get)
+}
+
+/// Note a block of the scratch heap handed out while a region is open.
+pub(super) fn region_heap_alloc(p: *mut u8) {
+    if p.is_null() {
+        return;
+    }
+    let n = REGION_HEAP_LEN.with(Cell::get);
+    if n == REGION_HEAP_MAX {
+        REGION_SPILLED.with(|c| c.set(true));
+        return;
+    }
+    REGION_HEAP.with(|h| h[n].set(p as usize));
+    REGION_HEAP_LEN.with(|c| c.set(n + 1));
+}
+
+/// A block of the heap freed (`new` null) or moved to `new` while a
+/// region is open: if the region holds it, it no longer does, or holds
+/// `new` instead.
+#[cold]
+pub(super) fn region_heap_moved(old: *mut u8, new: *mut u8) {
+    let n = REGION_HEAP_LEN.with(Cell::get);
+    REGION_HEAP.with(|h| {
+        if let Some(k) = (0..n).find(|&k| h[k].get() == old as usize) {
+            if new.is_null() {
+                h[k].set(h[n - 1].get());
+                REGION_HEAP_LEN.with(|c| c.set(n - 1));
+            } else {
+                h[k].set(new as usize);
+            }
+        }
+    });
+}
+
+/// Close the region opened by [`open_region`]. With `whole`, and if every
+/// block the region handed out was followed, every one of them is freed at
+/// once, live or not: the caller has forgotten what holds them, and
+/// nothing else may. Returns whether that happened; if not, the caller
+/// drops what it holds as usual. `free_heap` frees a scratch-heap block.
+pub(super) fn close_region(whole: bool, free_heap: impl Fn(*mut u8)) -> bool {
+    REGION.with(|c| c.set(false));
+    let chunks = REGION_CHUNKS.with(|c| c.replace(0));
+    let n = REGION_HEAP_LEN.with(|c| c.replace(0));
+    let s = SLOT.with(Cell::get);
+    // Nothing came from the arena (no arena, or the allocator is not the
+    // binary's): there is nothing to release here.
+    if !whole || REGION_SPILLED.with(Cell::get) || chunks == 0 || s >= SLOTS {
+        return false;
+    }
+    flush();
+    let first = s * SLOT_CHUNKS;
+    for k in 0..SLOT_CHUNKS {
+        if chunks & (1 << k) != 0 {
+            reset(first + k);
+        }
+    }
+    // The current chunk is one of the region's.
+    NEXT.with(|c| c.set(0));
+    END.with(|c| c.set(0));
+    REGION_HEAP.with(|h| {
+        for cell in &h[..n] {
+            free_heap(cell.get() as *mut u8);
+        }
+    });
     true
 }
 
@@ -529,6 +636,82 @@ mod tests {
                 .all(|&b| b == 0));
         }
         free_all(&zeroed);
+    }
+
+    /// `n` blocks of 1 KiB, and a large block grown once and one freed,
+    /// allocated in a region.
+    fn region_blocks(n: usize) -> crate::alloc::Region<(Vec<*mut u8>, *mut u8)> {
+        // SAFETY: the blocks are reached only through the region's value.
+        unsafe {
+            crate::alloc::region(|| {
+                let big = Layout::from_size_align(MAX_BLOCK + 1, 8).unwrap();
+                let gone = Allocator.alloc(big);
+                let large = Allocator.alloc(big);
+                let large = Allocator.realloc(large, big, 4 * MAX_BLOCK);
+                Allocator.dealloc(gone, big);
+                let small = (0..n)
+                    .map(|_| {
+                        let p = Allocator.alloc(KB);
+                        ptr::write_bytes(p, 5, 1024);
+                        p
+                    })
+                    .collect();
+                (small, large)
+            })
+        }
+    }
+
+    #[test]
+    fn a_region_is_freed_whole_and_its_chunks_reused() {
+        if reserve_failed() {
+            return;
+        }
+        let work = region_blocks(2500);
+        assert!(region_open());
+        let chunks: Vec<usize> = work.0.iter().map(|&p| chunk_of(p).unwrap()).collect();
+        assert!(chunks.iter().all(|&c| !is_free(c)));
+        work.release(|_| panic!("the region holds every block: it is freed whole"));
+        assert!(!region_open());
+        assert!(chunks.iter().all(|&c| is_free(c)));
+        // The next region takes the same chunks again.
+        let high = HIGH.with(Cell::get);
+        let again = region_blocks(2500);
+        assert_eq!(HIGH.with(Cell::get), high);
+        again.release(|_| panic!("freed whole"));
+    }
+
+    #[test]
+    fn a_region_not_released_or_left_by_a_panic_frees_block_by_block() {
+        if reserve_failed() {
+            return;
+        }
+        // Dropped rather than released: the region closes, and the value
+        // (pointers here) is dropped as usual.
+        let work = region_blocks(10);
+        let (small, large) = (work.0.clone(), work.1);
+        drop(work);
+        assert!(!region_open());
+        free_all(&small);
+        // SAFETY: the large block is live and freed once, here.
+        unsafe { Allocator.dealloc(large, Layout::from_size_align(4 * MAX_BLOCK, 8).unwrap()) };
+        // A panic inside closes the region too.
+        let unwound = std::panic::catch_unwind(|| {
+            // SAFETY: nothing is allocated.
+            unsafe { crate::alloc::region(|| panic!("in a region")) }
+        });
+        assert!(unwound.is_err());
+        assert!(!region_open());
+        // A region inside another is not one of its own: it is dropped
+        // as usual, and the outer one is still freed whole.
+        let outer = region_blocks(10);
+        assert!(region_open());
+        let mut dropped = false;
+        // SAFETY: nothing is allocated.
+        let inner = unsafe { crate::alloc::region(|| ()) };
+        inner.release(|()| dropped = true);
+        assert!(dropped);
+        assert!(region_open());
+        outer.release(|_| panic!("freed whole"));
     }
 
     /// Where the address space cannot be reserved, the scratch heap is
