@@ -130,7 +130,7 @@ pub unsafe fn region<T>(f: impl FnOnce() -> T) -> Region<T> {
         fn drop(&mut self) {
             // Left by a panic in `f`: the region's blocks are freed one by
             // one as the unwinding drops them.
-            arena::close_region(false, |_| {});
+            arena::abandon_region();
         }
     }
     let opened = arena::open_region();
@@ -160,16 +160,13 @@ impl<T> Region<T> {
     pub fn release(self, drop_slow: impl FnOnce(T)) {
         let mut this = std::mem::ManuallyDrop::new(self);
         // SAFETY: `region`'s caller promised that nothing else uses the
-        // region's blocks; `mi_free` gets only scratch-heap blocks.
-        let whole =
-            this.opened && arena::close_region(true, |p| unsafe { mi_free(p as *mut c_void) });
-        // SAFETY: `this` is never used or dropped again.
-        let value = unsafe { std::mem::ManuallyDrop::take(&mut this.value) };
-        if whole {
-            std::mem::forget(value);
-        } else {
-            drop_slow(value);
+        // region's blocks; `mi_free` gets only scratch-heap blocks. (Freed
+        // whole, the value is left in `this`, never dropped.)
+        if this.opened && arena::release_region(|p| unsafe { mi_free(p as *mut c_void) }) {
+            return;
         }
+        // SAFETY: `this` is never used or dropped again.
+        drop_slow(unsafe { std::mem::ManuallyDrop::take(&mut this.value) });
     }
 }
 
@@ -177,7 +174,7 @@ impl<T> Drop for Region<T> {
     fn drop(&mut self) {
         // Not released: drop the value as usual.
         if self.opened {
-            arena::close_region(false, |_| {});
+            arena::abandon_region();
         }
         // SAFETY: dropped once, here.
         unsafe { std::mem::ManuallyDrop::drop(&mut self.value) };
@@ -282,9 +279,7 @@ unsafe impl GlobalAlloc for Allocator {
         match arena::chunk_of(ptr) {
             Some(chunk) => arena::free(chunk),
             None => {
-                if arena::region_open() {
-                    arena::region_heap_moved(ptr, ptr::null_mut());
-                }
+                arena::note_heap_free(ptr);
                 mimalloc::MiMalloc.dealloc(ptr, layout)
             }
         }
@@ -295,9 +290,7 @@ unsafe impl GlobalAlloc for Allocator {
         let heap = CURRENT.with(Cell::get);
         if heap.is_null() && arena::chunk_of(ptr).is_none() {
             let new = mimalloc::MiMalloc.realloc(ptr, layout, new_size);
-            if arena::region_open() && !new.is_null() {
-                arena::region_heap_moved(ptr, new);
-            }
+            arena::note_heap_moved(ptr, new);
             new
         } else {
             scratch_realloc(heap, ptr, layout, new_size)
@@ -343,9 +336,7 @@ unsafe fn scratch_alloc_slow(heap: *mut MiHeap, layout: Layout, zeroed: bool) ->
         (true, true) => mi_heap_zalloc(heap, size) as *mut u8,
         (true, false) => mi_heap_zalloc_aligned(heap, size, align) as *mut u8,
     };
-    if arena::region_open() {
-        arena::region_heap_alloc(p);
-    }
+    arena::note_heap_alloc(p);
     p
 }
 
@@ -409,9 +400,7 @@ unsafe fn scratch_realloc(
     } else {
         mi_heap_realloc_aligned(heap, ptr as *mut c_void, new_size, layout.align()) as *mut u8
     };
-    if arena::region_open() && !new.is_null() {
-        arena::region_heap_moved(ptr, new);
-    }
+    arena::note_heap_moved(ptr, new);
     new
 }
 

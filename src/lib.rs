@@ -249,7 +249,7 @@ fn load_one(
     let (module, is_package) = names.of(path);
     // The tree and the summariser's working data go to the scratch heap,
     // as one region: freed at once when the file is done, not node by node
-    // (dropping a tree visits every node: about 4% of a run's instructions).
+    // (dropping a tree visits every node: about 3% of a run's instructions).
     // SAFETY: parsing and summarising keep nothing outside the tree and the
     // summary they return (no global or thread-local caches; the rulebook's
     // lazy tables are built before this stage, `rb.prepare()`), and only

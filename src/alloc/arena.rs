@@ -357,10 +357,11 @@ pub(super) fn resize_last(p: *mut u8, old: usize, new: usize) -> bool {
     true
 }
 
-/// Open a region on this thread: from now until [`close_region`], the
-/// thread's arena blocks come from chunks that hold nothing else (the
-/// current chunk is left, so the next block starts a fresh one), and the
-/// scratch-heap blocks it gets are noted ([`region_heap_alloc`]).
+/// Open a region on this thread: from now until [`release_region`] or
+/// [`abandon_region`], the thread's arena blocks come from chunks that
+/// hold nothing else (the current chunk is left, so the next block starts
+/// a fresh one), and the scratch-heap blocks it gets are noted
+/// ([`note_heap_alloc`]).
 /// False, and nothing done, if one is open already.
 pub(super) fn open_region() -> bool {
     if REGION.with(Cell::get) {
@@ -376,16 +377,38 @@ pub(super) fn open_region() -> bool {
     true
 }
 
-#[inline]
-pub(super) fn region_open() -> bool {
+#[cfg(test)]
+fn region_open() -> bool {
     REGION.with(Cell::get)
 }
 
-/// Note a block of the scratch heap handed out while a region is open.
-pub(super) fn region_heap_alloc(p: *mut u8) {
-    if p.is_null() {
-        return;
+/// Note a block of the heap handed out, if a region is open.
+#[inline]
+pub(super) fn note_heap_alloc(p: *mut u8) {
+    if REGION.with(Cell::get) && !p.is_null() {
+        region_heap_alloc(p);
     }
+}
+
+/// Note a block of the heap moved to `new` (null: the move failed and
+/// `old` stays), if a region is open.
+#[inline]
+pub(super) fn note_heap_moved(old: *mut u8, new: *mut u8) {
+    if REGION.with(Cell::get) && !new.is_null() {
+        region_heap_moved(old, new);
+    }
+}
+
+/// Note a block of the heap freed, if a region is open.
+#[inline]
+pub(super) fn note_heap_free(p: *mut u8) {
+    if REGION.with(Cell::get) {
+        region_heap_moved(p, std::ptr::null_mut());
+    }
+}
+
+#[cold]
+fn region_heap_alloc(p: *mut u8) {
     let n = REGION_HEAP_LEN.with(Cell::get);
     if n == REGION_HEAP_MAX {
         REGION_SPILLED.with(|c| c.set(true));
@@ -399,7 +422,7 @@ pub(super) fn region_heap_alloc(p: *mut u8) {
 /// region is open: if the region holds it, it no longer does, or holds
 /// `new` instead.
 #[cold]
-pub(super) fn region_heap_moved(old: *mut u8, new: *mut u8) {
+fn region_heap_moved(old: *mut u8, new: *mut u8) {
     let n = REGION_HEAP_LEN.with(Cell::get);
     REGION_HEAP.with(|h| {
         if let Some(k) = (0..n).find(|&k| h[k].get() == old as usize) {
@@ -413,19 +436,28 @@ pub(super) fn region_heap_moved(old: *mut u8, new: *mut u8) {
     });
 }
 
-/// Close the region opened by [`open_region`]. With `whole`, and if every
-/// block the region handed out was followed, every one of them is freed at
-/// once, live or not: the caller has forgotten what holds them, and
-/// nothing else may. Returns whether that happened; if not, the caller
-/// drops what it holds as usual. `free_heap` frees a scratch-heap block.
-pub(super) fn close_region(whole: bool, free_heap: impl Fn(*mut u8)) -> bool {
+/// Close the region opened by [`open_region`], its blocks to be freed one
+/// by one by whoever holds them.
+pub(super) fn abandon_region() {
     REGION.with(|c| c.set(false));
-    let chunks = REGION_CHUNKS.with(|c| c.replace(0));
-    let n = REGION_HEAP_LEN.with(|c| c.replace(0));
+    REGION_CHUNKS.with(|c| c.set(0));
+    REGION_HEAP_LEN.with(|c| c.set(0));
+}
+
+/// Close the region opened by [`open_region`] and, if every block it
+/// handed out was followed, free every one of them at once, live or not:
+/// the caller has forgotten what holds them, and nothing else may. Returns
+/// whether that happened; if not, the region is abandoned
+/// ([`abandon_region`]) and the caller drops what it holds as usual.
+/// `free_heap` frees a scratch-heap block.
+pub(super) fn release_region(free_heap: impl Fn(*mut u8)) -> bool {
+    let chunks = REGION_CHUNKS.with(Cell::get);
+    let n = REGION_HEAP_LEN.with(Cell::get);
     let s = SLOT.with(Cell::get);
+    abandon_region();
     // Nothing came from the arena (no arena, or the allocator is not the
     // binary's): there is nothing to release here.
-    if !whole || REGION_SPILLED.with(Cell::get) || chunks == 0 || s >= SLOTS {
+    if REGION_SPILLED.with(Cell::get) || chunks == 0 || s >= SLOTS {
         return false;
     }
     flush();
