@@ -42,16 +42,98 @@ enum ScopeKind {
     Function,
 }
 
+/// A name and its hash. A lookup walks several scopes, and asks each of
+/// them up to three questions (global? nonlocal? bound?): the name is
+/// hashed once for all of them rather than once a question.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Key<'a> {
+    hash: u64,
+    pub(super) name: &'a str,
+}
+
+impl<'a> Key<'a> {
+    pub(super) fn new(name: &'a str) -> Self {
+        use std::hash::BuildHasher;
+        Key {
+            hash: rustc_hash::FxBuildHasher.hash_one(name),
+            name,
+        }
+    }
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.name == other.name
+    }
+}
+
+impl Eq for Key<'_> {}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Hands a [`Key`]'s hash, already computed, to the table.
+#[derive(Default)]
+pub(super) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, h: u64) {
+        self.0 = h;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `Key`s are hashed here, through `write_u64`; anything else
+        // still gets a hash, though not a good one.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(5) ^ u64::from(b);
+        }
+    }
+}
+
+/// A [`Key`] to look up with: its name may be borrowed for less long than
+/// the table's keys.
+#[derive(Clone, Copy)]
+pub(super) struct Ask<'n>(Key<'n>);
+
+impl<'n> Ask<'n> {
+    pub(super) fn new(name: &'n str) -> Self {
+        Ask(Key::new(name))
+    }
+}
+
+impl std::hash::Hash for Ask<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.hash);
+    }
+}
+
+impl<'a> hashbrown::Equivalent<Key<'a>> for Ask<'_> {
+    fn equivalent(&self, k: &Key<'a>) -> bool {
+        self.0.hash == k.hash && self.0.name == k.name
+    }
+}
+
+type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+pub(super) type KeyMap<'a, V> = hashbrown::HashMap<Key<'a>, V, KeyBuild>;
+pub(super) type KeySet<'a> = hashbrown::HashSet<Key<'a>, KeyBuild>;
+
 #[derive(Debug)]
 struct Scope<'a> {
     kind: ScopeKind,
     /// Names borrow from the AST: a scope lives only while its body is
     /// walked.
-    names: HashMap<&'a str, Binding>,
+    names: KeyMap<'a, Binding>,
     /// Names bound only to `None` so far; a real binding replaces them.
-    none_only: HashSet<&'a str>,
-    globals: HashSet<&'a str>,
-    nonlocals: HashSet<&'a str>,
+    none_only: KeySet<'a>,
+    globals: KeySet<'a>,
+    nonlocals: KeySet<'a>,
     /// Qualname prefix for definitions inside this scope.
     prefix: String,
     /// A method's first parameter: its name, its class, and whether it
@@ -63,28 +145,28 @@ impl<'a> Scope<'a> {
     fn new(kind: ScopeKind, prefix: String) -> Self {
         Scope {
             kind,
-            names: HashMap::default(),
-            none_only: HashSet::default(),
-            globals: HashSet::default(),
-            nonlocals: HashSet::default(),
+            names: KeyMap::default(),
+            none_only: KeySet::default(),
+            globals: KeySet::default(),
+            nonlocals: KeySet::default(),
             prefix,
             self_param: None,
         }
     }
 
-    fn bind(&mut self, name: &'a str, b: Binding, is_none: bool) {
+    fn bind(&mut self, name: Key<'a>, b: Binding, is_none: bool) {
         match self.names.entry(name) {
-            std::collections::hash_map::Entry::Vacant(v) => {
+            hashbrown::hash_map::Entry::Vacant(v) => {
                 v.insert(b);
                 if is_none {
                     self.none_only.insert(name);
                 }
             }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
+            hashbrown::hash_map::Entry::Occupied(mut o) => {
                 if is_none || *o.get() == b {
                     return;
                 }
-                if self.none_only.remove(name) {
+                if self.none_only.remove(&name) {
                     o.insert(b);
                 } else {
                     o.insert(Binding::Unknown);
@@ -402,7 +484,7 @@ impl<'a> Builder<'a> {
             .scopes
             .pop()
             .unwrap_or_else(|| Scope::new(ScopeKind::Module, String::new()));
-        let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (*k, b)));
+        let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (k.name, b)));
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
@@ -518,7 +600,8 @@ impl<'a> Builder<'a> {
                 None => (Binding::Unknown, false),
             };
             let scope = self.scopes.last_mut().expect("scope");
-            if scope.globals.contains(name) || scope.nonlocals.contains(name) {
+            let name = Key::new(name);
+            if scope.globals.contains(&name) || scope.nonlocals.contains(&name) {
                 continue;
             }
             scope.bind(name, b, is_none);
@@ -551,10 +634,11 @@ impl<'a> Builder<'a> {
                             (first, first.to_string())
                         }
                     };
-                    self.scopes
-                        .last_mut()
-                        .expect("scope")
-                        .bind(name, Binding::Qn(target), false);
+                    self.scopes.last_mut().expect("scope").bind(
+                        Key::new(name),
+                        Binding::Qn(target),
+                        false,
+                    );
                 }
             }
             Stmt::ImportFrom(i) => {
@@ -569,17 +653,18 @@ impl<'a> Builder<'a> {
                     } else {
                         cat(&[&base, ".", alias.name.as_str()])
                     };
-                    self.scopes
-                        .last_mut()
-                        .expect("scope")
-                        .bind(name, Binding::Qn(target), false);
+                    self.scopes.last_mut().expect("scope").bind(
+                        Key::new(name),
+                        Binding::Qn(target),
+                        false,
+                    );
                 }
             }
             Stmt::FunctionDef(f) => {
                 let scope = self.scopes.last().expect("scope");
                 let qn = self.full_tagged("", &[&scope.prefix, f.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
-                    f.name.as_str(),
+                    Key::new(f.name.as_str()),
                     Binding::Qn(qn),
                     false,
                 );
@@ -588,7 +673,7 @@ impl<'a> Builder<'a> {
                 let scope = self.scopes.last().expect("scope");
                 let qn = self.full_tagged("", &[&scope.prefix, c.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
-                    c.name.as_str(),
+                    Key::new(c.name.as_str()),
                     Binding::Qn(qn),
                     false,
                 );
@@ -596,13 +681,13 @@ impl<'a> Builder<'a> {
             Stmt::Global(g) => {
                 let scope = self.scopes.last_mut().expect("scope");
                 for n in &g.names {
-                    scope.globals.insert(n.as_str());
+                    scope.globals.insert(Key::new(n.as_str()));
                 }
             }
             Stmt::Nonlocal(g) => {
                 let scope = self.scopes.last_mut().expect("scope");
                 for n in &g.names {
-                    scope.nonlocals.insert(n.as_str());
+                    scope.nonlocals.insert(Key::new(n.as_str()));
                 }
             }
             Stmt::Assign(a) => {
@@ -626,7 +711,7 @@ impl<'a> Builder<'a> {
                         {
                             assigned.pop();
                             self.scopes.last_mut().expect("scope").bind(
-                                n.id.as_str(),
+                                Key::new(n.id.as_str()),
                                 Binding::Instance(q),
                                 false,
                             );
@@ -699,6 +784,7 @@ impl<'a> Builder<'a> {
 
     /// [`Self::lookup`], borrowing the binding from its scope.
     fn lookup_ref(&self, name: &str) -> Found<'_> {
+        let key = Ask::new(name);
         let n = self.scopes.len();
         let mut i = n;
         let mut first = true;
@@ -714,12 +800,12 @@ impl<'a> Builder<'a> {
                 continue;
             }
             if first {
-                if scope.globals.contains(name) {
+                if scope.globals.contains(&key) {
                     skip_to_module = true;
                     first = false;
                     continue;
                 }
-                if scope.nonlocals.contains(name) {
+                if scope.nonlocals.contains(&key) {
                     skip_self = true;
                 }
             }
@@ -728,7 +814,7 @@ impl<'a> Builder<'a> {
                 skip_self = false;
                 continue;
             }
-            if let Some(b) = scope.names.get(name) {
+            if let Some(b) = scope.names.get(&key) {
                 return Found::Bound(b);
             }
         }
@@ -1063,7 +1149,7 @@ impl<'a> Builder<'a> {
                 }
             };
             first = false;
-            scope.names.insert(p.name.as_str(), b);
+            scope.names.insert(Key::new(p.name.as_str()), b);
         }
         self.scopes.push(scope);
         self.prepass(&f.body);
@@ -1133,7 +1219,7 @@ impl<'a> Builder<'a> {
         if let Some(scope) = self.scopes.last() {
             for (k, v) in &scope.names {
                 if let Binding::Instance(_) = v {
-                    merge(&mut attrs, k, v.clone());
+                    merge(&mut attrs, k.name, v.clone());
                 }
             }
         }

@@ -600,7 +600,7 @@ impl<'a> Builder<'a> {
             .names
             .iter()
             .filter(|(_, b)| matches!(b, super::Binding::Qn(q) if q == "numpy"))
-            .map(|(k, _)| *k)
+            .map(|(k, _)| k.name)
             .collect();
         names.sort();
         names.first().map(|s| s.to_string())

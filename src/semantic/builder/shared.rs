@@ -212,11 +212,12 @@ impl<'a> Builder<'a> {
             return None;
         }
         let global_key = || self.full_tagged("g:", &[name]);
-        if cur.globals.contains(name) {
+        let key = super::Ask::new(name);
+        if cur.globals.contains(&key) {
             return Some((PlaceRoot::Global, global_key()));
         }
-        let nonlocal = cur.nonlocals.contains(name);
-        if !nonlocal && cur.names.contains_key(name) {
+        let nonlocal = cur.nonlocals.contains(&key);
+        if !nonlocal && cur.names.contains_key(&key) {
             return None;
         }
         for i in (0..n - 1).rev() {
@@ -224,10 +225,10 @@ impl<'a> Builder<'a> {
             match s.kind {
                 super::ScopeKind::Class => continue,
                 super::ScopeKind::Function => {
-                    if s.globals.contains(name) {
+                    if s.globals.contains(&key) {
                         return Some((PlaceRoot::Global, global_key()));
                     }
-                    if s.names.contains_key(name) {
+                    if s.names.contains_key(&key) {
                         return Some((
                             PlaceRoot::Captured,
                             self.full_tagged("n:", &[&s.prefix, name]),
@@ -238,7 +239,7 @@ impl<'a> Builder<'a> {
                     if nonlocal {
                         return None;
                     }
-                    return match s.names.get(name) {
+                    return match s.names.get(&key) {
                         Some(Binding::Qn(_)) | None => None,
                         Some(_) => Some((PlaceRoot::Global, global_key())),
                     };
@@ -260,6 +261,7 @@ impl<'a> Builder<'a> {
         {
             return None;
         }
+        let key = super::Ask::new(name);
         let n = self.scopes.len();
         for i in (0..n).rev() {
             let s = &self.scopes[i];
@@ -267,13 +269,13 @@ impl<'a> Builder<'a> {
                 super::ScopeKind::Class if i + 1 != n => continue,
                 super::ScopeKind::Class | super::ScopeKind::Module => return None,
                 super::ScopeKind::Function => {
-                    if s.globals.contains(name) {
+                    if s.globals.contains(&key) {
                         return None;
                     }
-                    if s.nonlocals.contains(name) && i + 1 == n {
+                    if s.nonlocals.contains(&key) && i + 1 == n {
                         continue;
                     }
-                    if s.names.contains_key(name) {
+                    if s.names.contains_key(&key) {
                         return match &s.self_param {
                             Some((p, class, is_cls)) if *p == name => {
                                 Some((class.as_str(), *is_cls))
@@ -428,11 +430,12 @@ impl<'a> Builder<'a> {
 
     /// Is `name` bound in the current function (a local or parameter)?
     fn is_local_name(&self, name: &str) -> bool {
+        let key = super::Ask::new(name);
         self.scopes.last().is_some_and(|s| {
             s.kind == super::ScopeKind::Function
-                && s.names.contains_key(name)
-                && !s.globals.contains(name)
-                && !s.nonlocals.contains(name)
+                && s.names.contains_key(&key)
+                && !s.globals.contains(&key)
+                && !s.nonlocals.contains(&key)
         })
     }
 
