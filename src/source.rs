@@ -71,14 +71,36 @@ impl LineIndex {
         hint: &std::cell::Cell<usize>,
     ) -> Location {
         let off = u32::from(offset);
-        let h = hint.get();
-        let line = match (self.starts.get(h), self.starts.get(h + 1)) {
-            (Some(&s), Some(&e)) if s <= off && off < e => h,
-            (Some(&s), None) if s <= off => h,
-            _ => self.line_of(offset),
-        };
+        let line = self.line_near(off, hint.get());
         hint.set(line);
         self.location_at(text, offset, line)
+    }
+
+    /// The line of `off`, looked for first within a few lines of `h` (a
+    /// walk goes back from a call's end to its arguments, a line or two
+    /// up), then by binary search.
+    fn line_near(&self, off: u32, h: usize) -> usize {
+        const NEAR: usize = 4;
+        let starts = &self.starts;
+        let within = |i: usize| {
+            starts.get(i).is_some_and(|&s| s <= off) && starts.get(i + 1).is_none_or(|&e| off < e)
+        };
+        if h < starts.len() {
+            if starts[h] <= off {
+                for i in h..(h + NEAR).min(starts.len()) {
+                    if within(i) {
+                        return i;
+                    }
+                }
+            } else {
+                for i in (h.saturating_sub(NEAR)..h).rev() {
+                    if within(i) {
+                        return i;
+                    }
+                }
+            }
+        }
+        self.line_of(TextSize::from(off))
     }
 
     fn location_at(&self, text: &str, offset: TextSize, line: usize) -> Location {
@@ -321,7 +343,8 @@ mod line_index_tests {
 
     #[test]
     fn a_hinted_location_is_the_location_whatever_the_hint() {
-        let text = "ab\r\ncd\ré\n\nxyz";
+        // More lines than the near search looks through, either way.
+        let text = "ab\r\ncd\ré\n\nxyz\n1\n22\n\n333\n4\n5\n\n6\n77";
         let idx = LineIndex::new(text);
         for hint in 0..idx.line_count() + 2 {
             for off in 0..=text.len() as u32 + 1 {
