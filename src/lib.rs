@@ -258,8 +258,14 @@ fn load_one(
     let work = unsafe {
         alloc::region(|| {
             let parsed = source::parse(text, is_stub);
-            let builder = semantic::builder::Builder::new(text, lines, rb, &module, is_package);
-            let summary = builder.build(parsed.parsed.suite());
+            let summary = semantic::builder::summarise(
+                text,
+                lines,
+                rb,
+                &module,
+                is_package,
+                parsed.parsed.suite(),
+            );
             (parsed, summary)
         })
     };

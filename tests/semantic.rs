@@ -3,7 +3,7 @@
 //! their construction.
 
 use advise::rulebook::Rulebook;
-use advise::semantic::builder::Builder;
+use advise::semantic::builder;
 use advise::semantic::ModuleSummary;
 use advise::source::{parse, LineIndex};
 
@@ -11,7 +11,7 @@ fn summarise(src: &str, module: &str, is_package: bool) -> ModuleSummary {
     let rb = Rulebook::default_rules().unwrap();
     let lines = LineIndex::new(src);
     let parsed = parse(src, false);
-    Builder::new(src, &lines, &rb, module, is_package).build(parsed.parsed.suite())
+    builder::summarise(src, &lines, &rb, module, is_package, parsed.parsed.suite())
 }
 
 /// Resolved call targets of the function with this qualname.

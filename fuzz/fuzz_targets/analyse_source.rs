@@ -4,7 +4,7 @@
 
 use advise::analysis::project::Project;
 use advise::rulebook::Rulebook;
-use advise::semantic::builder::Builder;
+use advise::semantic::builder::summarise;
 use advise::source::{decode, parse, LineIndex};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     for e in parsed.parsed.errors() {
         let _ = lines.location(&text, e.location.start());
     }
-    let summary = Builder::new(&text, &lines, rb, "fuzzed", false).build(parsed.parsed.suite());
+    let summary = summarise(&text, &lines, rb, "fuzzed", false, parsed.parsed.suite());
     let project = Project::build(rb, vec![&summary], vec!["fuzzed.py".into()]);
     let diags = advise::checks::run(&project, &[0], &|_| true);
     for d in &diags {

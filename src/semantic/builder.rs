@@ -129,20 +129,20 @@ struct Scope<'a> {
     kind: ScopeKind,
     /// Names borrow from the AST: a scope lives only while its body is
     /// walked.
-    names: KeyMap<'a, Binding>,
+    names: KeyMap<'a, Binding<'a>>,
     /// Names bound only to `None` so far; a real binding replaces them.
     none_only: KeySet<'a>,
     globals: KeySet<'a>,
     nonlocals: KeySet<'a>,
     /// Qualname prefix for definitions inside this scope.
-    prefix: String,
+    prefix: &'a str,
     /// A method's first parameter: its name, its class, and whether it
     /// is `cls` (a classmethod) rather than `self`.
-    self_param: Option<(&'a str, String, bool)>,
+    self_param: Option<(&'a str, &'a str, bool)>,
 }
 
 impl<'a> Scope<'a> {
-    fn new(kind: ScopeKind, prefix: String) -> Self {
+    fn new(kind: ScopeKind, prefix: &'a str) -> Self {
         Scope {
             kind,
             names: KeyMap::default(),
@@ -154,7 +154,7 @@ impl<'a> Scope<'a> {
         }
     }
 
-    fn bind(&mut self, name: Key<'a>, b: Binding, is_none: bool) {
+    fn bind(&mut self, name: Key<'a>, b: Binding<'a>, is_none: bool) {
         match self.names.entry(name) {
             hashbrown::hash_map::Entry::Vacant(v) => {
                 v.insert(b);
@@ -177,6 +177,9 @@ impl<'a> Scope<'a> {
 }
 
 pub struct Builder<'a> {
+    /// The names bindings borrow (made by joining parts), freed with the
+    /// builder rather than one by one.
+    strs: &'a bumpalo::Bump,
     src: &'a str,
     lines: &'a LineIndex,
     rb: &'a Rulebook,
@@ -199,7 +202,7 @@ pub struct Builder<'a> {
     /// Module-level integer constants, for trip counts.
     consts: HashMap<String, u64>,
     /// Attribute types of this module's classes (from `self.x = ...`).
-    class_attrs: HashMap<String, HashMap<String, Binding>>,
+    class_attrs: HashMap<&'a str, HashMap<&'a str, Binding<'a>>>,
     /// Full names of this module's classes.
     class_names: HashSet<String>,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
@@ -253,7 +256,7 @@ pub struct Builder<'a> {
     /// The call finished last (after its arguments: the outermost call of an
     /// expression) and what its function resolves to, for
     /// `pool_ctor_workers` to reuse on an assignment's value.
-    last_callee: Option<(&'a ast::ExprCall, Binding)>,
+    last_callee: Option<(&'a ast::ExprCall, Binding<'a>)>,
     /// Call sites' names, each stored once per file.
     names: Names,
     interned: HashMap<Box<str>, Name>,
@@ -261,9 +264,9 @@ pub struct Builder<'a> {
     interned_texts: HashMap<Box<str>, Text>,
 }
 
-/// What a name is bound to, borrowed from its scope.
-enum Found<'b> {
-    Bound(&'b Binding),
+/// What a name is bound to.
+enum Found<'a> {
+    Bound(Binding<'a>),
     Builtin,
     Unbound,
 }
@@ -353,8 +356,22 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
+/// The summary of a module: `body`, parsed from `src`.
+pub fn summarise(
+    src: &str,
+    lines: &LineIndex,
+    rb: &Rulebook,
+    module: &str,
+    is_package: bool,
+    body: &[Stmt],
+) -> ModuleSummary {
+    let strs = bumpalo::Bump::new();
+    Builder::new(&strs, src, lines, rb, module, is_package).build(body)
+}
+
 impl<'a> Builder<'a> {
-    pub fn new(
+    fn new(
+        strs: &'a bumpalo::Bump,
         src: &'a str,
         lines: &'a LineIndex,
         rb: &'a Rulebook,
@@ -362,6 +379,7 @@ impl<'a> Builder<'a> {
         is_package: bool,
     ) -> Self {
         Builder {
+            strs,
             src,
             lines,
             rb,
@@ -445,6 +463,36 @@ impl<'a> Builder<'a> {
         self.full_tagged("", &[qualname])
     }
 
+    /// `parts` joined, kept as long as the builder: what bindings hold.
+    fn join(&self, parts: &[&str]) -> &'a str {
+        let len = parts.iter().map(|p| p.len()).sum();
+        let mut out = bumpalo::collections::String::with_capacity_in(len, self.strs);
+        for p in parts {
+            out.push_str(p);
+        }
+        out.into_bump_str()
+    }
+
+    /// [`Self::full`] of the qualname made of `parts`, kept as long as the
+    /// builder.
+    fn full_in(&self, parts: &[&str]) -> &'a str {
+        let module = if self.module.is_empty() {
+            0
+        } else {
+            self.module.len() + 1
+        };
+        let len = module + parts.iter().map(|p| p.len()).sum::<usize>();
+        let mut out = bumpalo::collections::String::with_capacity_in(len, self.strs);
+        if module > 0 {
+            out.push_str(&self.module);
+            out.push('.');
+        }
+        for p in parts {
+            out.push_str(p);
+        }
+        out.into_bump_str()
+    }
+
     /// `tag` and the full name of the qualname made of `parts`, in one
     /// allocation (place keys: `g:pkg.mod.name`).
     fn full_tagged(&self, tag: &str, parts: &[&str]) -> String {
@@ -468,8 +516,7 @@ impl<'a> Builder<'a> {
 
     /// Build the summary of a module.
     pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
-        self.scopes
-            .push(Scope::new(ScopeKind::Module, String::new()));
+        self.scopes.push(Scope::new(ScopeKind::Module, ""));
         let mut module = FunctionSummary::new(
             FuncName::new(self.full("<module>"), "<module>", None),
             Location { row: 1, column: 1 },
@@ -483,7 +530,7 @@ impl<'a> Builder<'a> {
         let module_scope = self
             .scopes
             .pop()
-            .unwrap_or_else(|| Scope::new(ScopeKind::Module, String::new()));
+            .unwrap_or_else(|| Scope::new(ScopeKind::Module, ""));
         let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (k.name, b)));
         ModuleSummary {
             module: self.module,
@@ -628,10 +675,10 @@ impl<'a> Builder<'a> {
                 for alias in &i.names {
                     let full = alias.name.as_str();
                     let (name, target) = match &alias.asname {
-                        Some(a) => (a.as_str(), full.to_string()),
+                        Some(a) => (a.as_str(), full),
                         None => {
                             let first = full.split('.').next().unwrap_or(full);
-                            (first, first.to_string())
+                            (first, first)
                         }
                     };
                     self.scopes.last_mut().expect("scope").bind(
@@ -649,9 +696,9 @@ impl<'a> Builder<'a> {
                     }
                     let name = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
                     let target = if base.is_empty() {
-                        alias.name.to_string()
+                        alias.name.as_str()
                     } else {
-                        cat(&[&base, ".", alias.name.as_str()])
+                        self.join(&[&base, ".", alias.name.as_str()])
                     };
                     self.scopes.last_mut().expect("scope").bind(
                         Key::new(name),
@@ -662,7 +709,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::FunctionDef(f) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full_tagged("", &[&scope.prefix, f.name.as_str()]);
+                let qn = self.full_in(&[scope.prefix, f.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
                     Key::new(f.name.as_str()),
                     Binding::Qn(qn),
@@ -671,7 +718,7 @@ impl<'a> Builder<'a> {
             }
             Stmt::ClassDef(c) => {
                 let scope = self.scopes.last().expect("scope");
-                let qn = self.full_tagged("", &[&scope.prefix, c.name.as_str()]);
+                let qn = self.full_in(&[scope.prefix, c.name.as_str()]);
                 self.scopes.last_mut().expect("scope").bind(
                     Key::new(c.name.as_str()),
                     Binding::Qn(qn),
@@ -774,16 +821,16 @@ impl<'a> Builder<'a> {
     }
 
     /// Look a name up through the scope chain.
-    fn lookup(&self, name: &str) -> Binding {
+    fn lookup(&self, name: &str) -> Binding<'a> {
         match self.lookup_ref(name) {
-            Found::Bound(b) => b.clone(),
-            Found::Builtin => Binding::Qn(cat(&["builtins.", name])),
+            Found::Bound(b) => b,
+            Found::Builtin => Binding::Qn(self.join(&["builtins.", name])),
             Found::Unbound => Binding::Unknown,
         }
     }
 
     /// [`Self::lookup`], borrowing the binding from its scope.
-    fn lookup_ref(&self, name: &str) -> Found<'_> {
+    fn lookup_ref(&self, name: &str) -> Found<'a> {
         let key = Ask::new(name);
         let n = self.scopes.len();
         let mut i = n;
@@ -815,7 +862,7 @@ impl<'a> Builder<'a> {
                 continue;
             }
             if let Some(b) = scope.names.get(&key) {
-                return Found::Bound(b);
+                return Found::Bound(*b);
             }
         }
         if is_builtin(name) {
@@ -827,15 +874,15 @@ impl<'a> Builder<'a> {
 
     /// `attr` of an instance of the type `t`: its recorded type, else the
     /// method or attribute by name.
-    fn instance_attr(&self, t: &str, attr: &str) -> Binding {
+    fn instance_attr(&self, t: &str, attr: &str) -> Binding<'a> {
         if let Some(b) = self.class_attrs.get(t).and_then(|m| m.get(attr)) {
-            return b.clone();
+            return *b;
         }
-        Binding::Qn(cat(&[t, ".", attr]))
+        Binding::Qn(self.join(&[t, ".", attr]))
     }
 
     /// What an expression denotes, as far as can be seen.
-    fn resolve(&self, e: &Expr) -> Binding {
+    fn resolve(&self, e: &Expr) -> Binding<'a> {
         match e {
             Expr::Name(n) => self.lookup(n.id.as_str()),
             Expr::Attribute(a) => {
@@ -844,26 +891,22 @@ impl<'a> Builder<'a> {
                 // binding first.
                 if let Expr::Name(n) = &*a.value {
                     return match self.lookup_ref(n.id.as_str()) {
-                        Found::Bound(Binding::Qn(q)) => Binding::Qn(cat(&[q, ".", attr])),
+                        Found::Bound(Binding::Qn(q)) => Binding::Qn(self.join(&[q, ".", attr])),
                         Found::Bound(Binding::Instance(t)) => self.instance_attr(t, attr),
                         Found::Builtin => {
-                            Binding::Qn(cat(&["builtins.", n.id.as_str(), ".", attr]))
+                            Binding::Qn(self.join(&["builtins.", n.id.as_str(), ".", attr]))
                         }
                         Found::Bound(Binding::Unknown) | Found::Unbound => Binding::Unknown,
                     };
                 }
                 match self.resolve(&a.value) {
-                    Binding::Qn(mut q) => {
-                        q.push('.');
-                        q.push_str(attr);
-                        Binding::Qn(q)
-                    }
-                    Binding::Instance(t) => self.instance_attr(&t, attr),
+                    Binding::Qn(q) => Binding::Qn(self.join(&[q, ".", attr])),
+                    Binding::Instance(t) => self.instance_attr(t, attr),
                     Binding::Unknown => Binding::Unknown,
                 }
             }
             Expr::Call(c) => match self.resolve(&c.func) {
-                Binding::Qn(q) => self.call_result(&q, Some(c)),
+                Binding::Qn(q) => self.call_result(q, Some(c)),
                 _ => Binding::Unknown,
             },
             Expr::Await(a) => self.resolve(&a.value),
@@ -873,18 +916,18 @@ impl<'a> Builder<'a> {
 
     /// The type of what a call of `q` returns, where the catalogue or the
     /// naming convention says.
-    fn call_result(&self, q: &str, call: Option<&ast::ExprCall>) -> Binding {
+    fn call_result(&self, q: &'a str, call: Option<&ast::ExprCall>) -> Binding<'a> {
         if let (Some(conds), Some(call)) = (self.rb.returns_when.lookup(q), call) {
             for c in conds {
                 if let Some(Expr::StringLiteral(s)) = Self::pick_arg(call, &c.argument) {
                     if s.value.to_str() == c.equals {
-                        return Binding::Instance(c.type_name.clone());
+                        return Binding::Instance(&c.type_name);
                     }
                 }
             }
         }
         if let Some(t) = self.rb.returns.lookup(q) {
-            return Binding::Instance(t.clone());
+            return Binding::Instance(t);
         }
         // `Session()` and private classes like `_Context()` construct.
         let last = q.rfind('.').map_or(q, |i| &q[i + 1..]);
@@ -893,7 +936,7 @@ impl<'a> Builder<'a> {
             .starts_with(|c: char| c.is_ascii_uppercase())
             || self.rb.is_constructor(q)
         {
-            return Binding::Instance(q.to_string());
+            return Binding::Instance(q);
         }
         Binding::Unknown
     }
@@ -990,16 +1033,16 @@ impl<'a> Builder<'a> {
         }
         use crate::rulebook::{Effect, IoKind};
         let (name, readline) = match self.resolve(it) {
-            Binding::Instance(t) if self.rb.arrays.lookup(&t).is_some() => {
+            Binding::Instance(t) if self.rb.arrays.lookup(t).is_some() => {
                 return (None, IterKind::Array)
             }
-            Binding::Instance(t) => (t.clone(), Some(format!("{t}.readline"))),
+            Binding::Instance(t) => (t, Some(format!("{t}.readline"))),
             Binding::Qn(q) => (q, None),
             Binding::Unknown => return (None, IterKind::Other),
         };
         // Iterating a blocking stream (`proc.stdout`, a socket file) waits
         // for each item; iterating a file object reads the page cache.
-        match self.rb.effect(&name) {
+        match self.rb.effect(name) {
             Some(Effect::Io {
                 kind: IoKind::Disk, ..
             }) => return (None, IterKind::File),
@@ -1030,13 +1073,13 @@ impl<'a> Builder<'a> {
         }
         let scope = self.scopes.last().expect("scope");
         let class_full = if scope.kind == ScopeKind::Class {
-            Some(self.full(scope.prefix.trim_end_matches('.')))
+            Some(self.full_in(&[scope.prefix.trim_end_matches('.')]))
         } else {
             None
         };
         let is_method = class_full.is_some();
-        let qualname = cat(&[&scope.prefix, f.name.as_str()]);
-        let full = self.full(&qualname);
+        let qualname = self.join(&[scope.prefix, f.name.as_str()]);
+        let full = self.full(qualname);
         let def_loc = self.loc(f.name.range.start());
         if self
             .scopes
@@ -1054,13 +1097,13 @@ impl<'a> Builder<'a> {
                     e => e,
                 };
                 match self.resolve(e) {
-                    Binding::Qn(q) => Some(q),
+                    Binding::Qn(q) => Some(q.to_string()),
                     _ => None,
                 }
             })
             .collect::<ThinVec<String>>();
         let mut summary = FunctionSummary::new(
-            FuncName::new(full, &qualname, class_full.as_deref()),
+            FuncName::new(full, qualname, class_full),
             def_loc,
             self.loc(f.range.end()),
         );
@@ -1083,7 +1126,7 @@ impl<'a> Builder<'a> {
         if let Some(k) = &f.parameters.kwarg {
             self.construct("kwargs", k.range.start());
         }
-        self.push_function_scope(f, &qualname, class_full.as_deref(), is_method);
+        self.push_function_scope(f, qualname, class_full, is_method);
         self.enter_synchronized(f);
         self.visit_body(&f.body);
         self.scopes.pop();
@@ -1101,10 +1144,10 @@ impl<'a> Builder<'a> {
         &mut self,
         f: &'a ast::StmtFunctionDef,
         qualname: &str,
-        class_full: Option<&str>,
+        class_full: Option<&'a str>,
         is_method: bool,
     ) {
-        let mut scope = Scope::new(ScopeKind::Function, cat(&[qualname, ".<locals>."]));
+        let mut scope = Scope::new(ScopeKind::Function, self.join(&[qualname, ".<locals>."]));
         // `@staticmethod` and `@classmethod`, each decorator resolved once.
         let (mut is_static, mut is_classmethod) = (false, false);
         for d in &f.decorator_list {
@@ -1131,12 +1174,12 @@ impl<'a> Builder<'a> {
             if first && is_method && !is_static {
                 scope.self_param = Some((
                     p.name.as_str(),
-                    class_full.unwrap_or_default().to_string(),
+                    class_full.unwrap_or_default(),
                     is_classmethod,
                 ));
             }
             let b = if first && is_method && !is_static {
-                let c = class_full.unwrap_or_default().to_string();
+                let c = class_full.unwrap_or_default();
                 if is_classmethod {
                     Binding::Qn(c)
                 } else {
@@ -1171,55 +1214,57 @@ impl<'a> Builder<'a> {
             for b in args.args.iter() {
                 self.visit_expr(b);
                 if let Binding::Qn(q) = self.resolve(b) {
-                    bases.push(q);
+                    bases.push(q.to_string());
                 }
             }
             for k in args.keywords.iter() {
                 self.visit_expr(&k.value);
             }
         }
-        let prefix = self.scopes.last().expect("scope").prefix.clone();
-        let qualname = cat(&[&prefix, c.name.as_str()]);
-        let full = self.full(&qualname);
+        let prefix = self.scopes.last().expect("scope").prefix;
+        let qualname = self.join(&[prefix, c.name.as_str()]);
+        let full = self.full_in(&[qualname]);
         let methods = c.body.iter().filter_map(|s| match s {
             Stmt::FunctionDef(f) => Some(f.name.as_str()),
             _ => None,
         });
-        self.class_names.insert(full.clone());
+        self.class_names.insert(full.to_string());
         self.unshared_memo.get_mut().clear();
         self.classes.push(ClassSummary::new(
-            full.clone(),
-            &qualname,
+            full.to_string(),
+            qualname,
             self.loc(c.name.range.start()),
             bases,
             methods,
         ));
-        self.scopes
-            .push(Scope::new(ScopeKind::Class, cat(&[&qualname, "."])));
+        let class_prefix = self.join(&[qualname, "."]);
+        self.scopes.push(Scope::new(ScopeKind::Class, class_prefix));
         self.prepass(&c.body);
-        self.collect_self_attrs(c, &full, &qualname);
+        self.collect_self_attrs(c, full, qualname);
         self.visit_body(&c.body);
         self.scopes.pop();
     }
 
     /// Types of `self.x` from assignments in the class's methods and from
     /// class-level assignments.
-    fn collect_self_attrs(&mut self, c: &'a ast::StmtClassDef, full: &str, qualname: &str) {
-        let mut attrs: HashMap<String, Binding> = HashMap::default();
+    fn collect_self_attrs(&mut self, c: &'a ast::StmtClassDef, full: &'a str, qualname: &str) {
+        let mut attrs: HashMap<&'a str, Binding<'a>> = HashMap::default();
         let merge =
-            |attrs: &mut HashMap<String, Binding>, name: &str, b: Binding| match attrs.get(name) {
+            |attrs: &mut HashMap<&'a str, Binding<'a>>, name: &'a str, b: Binding<'a>| match attrs
+                .get(name)
+            {
                 None => {
-                    attrs.insert(name.to_string(), b);
+                    attrs.insert(name, b);
                 }
                 Some(old) if *old == b => {}
                 Some(_) => {
-                    attrs.insert(name.to_string(), Binding::Unknown);
+                    attrs.insert(name, Binding::Unknown);
                 }
             };
         if let Some(scope) = self.scopes.last() {
             for (k, v) in &scope.names {
                 if let Binding::Instance(_) = v {
-                    merge(&mut attrs, k.name, v.clone());
+                    merge(&mut attrs, k.name, *v);
                 }
             }
         }
@@ -1259,7 +1304,7 @@ impl<'a> Builder<'a> {
                 merge(&mut attrs, k, v);
             }
         }
-        self.class_attrs.insert(full.to_string(), attrs);
+        self.class_attrs.insert(full, attrs);
     }
 
     /// The `self.x` assignments of a method body, in order, before their
@@ -1338,7 +1383,7 @@ impl<'a> Builder<'a> {
             self.note_call_construct(
                 call,
                 match &resolved {
-                    Binding::Qn(q) => Some(q.as_str()),
+                    Binding::Qn(q) => Some(q),
                     _ => None,
                 },
             );
@@ -1455,11 +1500,11 @@ impl<'a> Builder<'a> {
         }
         match e {
             Expr::Name(_) | Expr::Attribute(_) => match self.resolve(e) {
-                Binding::Qn(q) => Some((q, compact(self.text(e.range())))),
+                Binding::Qn(q) => Some((q.to_string(), compact(self.text(e.range())))),
                 _ => None,
             },
             Expr::Call(c) => match self.resolve(&c.func) {
-                Binding::Qn(q) if q == "functools.partial" => c
+                Binding::Qn("functools.partial") => c
                     .arguments
                     .args
                     .first()
@@ -1549,17 +1594,17 @@ impl<'a> Builder<'a> {
             let m = attr.attr.as_str();
             if let Some(minfo) = rb.executor_methods.get(m) {
                 if let Binding::Instance(t) = self.resolve(&attr.value) {
-                    if let Some(ctx) = rb.executors.lookup(&t) {
+                    if let Some(ctx) = rb.executors.lookup(t) {
                         let arg = Self::pick_arg(call, &minfo.callable);
                         self.push_dispatch(
                             call,
                             *ctx,
                             arg,
-                            format!("{}.{}", short_name(&t), m),
+                            format!("{}.{}", short_name(t), m),
                             minfo.many,
                         );
-                        let closures = rb.closure_executors.lookup(&t).is_some();
-                        let chunking = self.chunking(call, &t, m);
+                        let closures = rb.closure_executors.lookup(t).is_some();
+                        let chunking = self.chunking(call, t, m);
                         self.patch_dispatch(call, |d| {
                             d.pickles_closures = closures;
                             d.chunking = chunking;
@@ -1574,8 +1619,8 @@ impl<'a> Builder<'a> {
                     Some(Expr::NoneLiteral(_)) => Some(einfo.default),
                     Some(e) => match self.resolve(e) {
                         Binding::Instance(t) => {
-                            closures = rb.closure_executors.lookup(&t).is_some();
-                            rb.executors.lookup(&t).copied()
+                            closures = rb.closure_executors.lookup(t).is_some();
+                            rb.executors.lookup(t).copied()
                         }
                         _ => None,
                     },
@@ -1592,11 +1637,11 @@ impl<'a> Builder<'a> {
         // joblib style: Parallel(...)(delayed(f)(x) for x in xs)
         let parallel = match &*call.func {
             Expr::Call(inner) => match self.resolve(&inner.func) {
-                Binding::Qn(q) => rb.parallel.lookup(&q).map(|p| (p, Some(inner), q)),
+                Binding::Qn(q) => rb.parallel.lookup(q).map(|p| (p, Some(inner), q)),
                 _ => None,
             },
             _ => match func_b {
-                Binding::Instance(t) => rb.parallel.lookup(t).map(|p| (p, None, t.clone())),
+                Binding::Instance(t) => rb.parallel.lookup(t).map(|p| (p, None, *t)),
                 _ => None,
             },
         };
@@ -1626,7 +1671,7 @@ impl<'a> Builder<'a> {
                 if let Expr::Call(wrapped) = &*task.func {
                     if matches!(self.resolve(&wrapped.func), Binding::Qn(w) if w == info.wrapper) {
                         let target = wrapped.arguments.args.first();
-                        self.push_dispatch(call, ctx, target, short_name(&qn), true);
+                        self.push_dispatch(call, ctx, target, short_name(qn), true);
                         let closures = info.pickles_closures;
                         self.patch_dispatch(call, |d| d.pickles_closures = closures);
                     }

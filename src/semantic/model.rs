@@ -5,14 +5,16 @@ use crate::rulebook::ContextKind;
 use crate::source::Location;
 use thin_vec::ThinVec;
 
-/// What a name or expression resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Binding {
+/// What a name or expression resolves to. The names are borrowed (the
+/// summariser keeps those it makes in a per-file arena), so a binding is
+/// copied, not cloned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding<'a> {
     /// A module, function, class or other named object, by qualified name
     /// (`numpy.dot`, `pkg.net.fetch`, `builtins.open`).
-    Qn(String),
+    Qn(&'a str),
     /// An object whose construction was seen: `requests.Session()`.
-    Instance(String),
+    Instance(&'a str),
     /// Assigned something advise cannot follow.
     Unknown,
 }
@@ -801,12 +803,12 @@ pub struct Exports {
 
 impl Exports {
     /// From names and their bindings; `Unknown` ones are left out.
-    pub fn new<'b>(bindings: impl IntoIterator<Item = (&'b str, &'b Binding)>) -> Self {
+    pub fn new<'b>(bindings: impl IntoIterator<Item = (&'b str, &'b Binding<'b>)>) -> Self {
         let mut all: Vec<(&str, &str, bool)> = bindings
             .into_iter()
             .filter_map(|(k, b)| match b {
-                Binding::Qn(q) => Some((k, q.as_str(), false)),
-                Binding::Instance(t) => Some((k, t.as_str(), true)),
+                Binding::Qn(q) => Some((k, *q, false)),
+                Binding::Instance(t) => Some((k, *t, true)),
                 Binding::Unknown => None,
             })
             .collect();
@@ -1037,11 +1039,11 @@ mod tests {
     #[test]
     fn exports_are_looked_up_by_name() {
         let b = [
-            ("os", Binding::Qn("os".into())),
-            ("session", Binding::Instance("requests.Session".into())),
+            ("os", Binding::Qn("os")),
+            ("session", Binding::Instance("requests.Session")),
             ("x", Binding::Unknown),
-            ("dot", Binding::Qn("numpy.dot".into())),
-            ("", Binding::Qn("empty".into())),
+            ("dot", Binding::Qn("numpy.dot")),
+            ("", Binding::Qn("empty")),
         ];
         let e = Exports::new(b.iter().map(|(k, v)| (*k, v)));
         assert_eq!(e.len(), 4);

@@ -505,8 +505,7 @@ impl<'a> Builder<'a> {
             Expr::Lambda(_) => CallableForm::Lambda,
             Expr::Name(_) | Expr::Attribute(_) => CallableForm::Ref,
             Expr::Call(c) => match self.resolve(&c.func) {
-                super::Binding::Qn(q) if q == "functools.partial" => match c.arguments.args.first()
-                {
+                super::Binding::Qn("functools.partial") => match c.arguments.args.first() {
                     Some(inner) => {
                         CallableForm::Partial(Box::new(self.callable_form(inner, depth + 1)))
                     }
@@ -542,15 +541,15 @@ impl<'a> Builder<'a> {
         };
         if let Expr::Call(c) = e {
             if let super::Binding::Qn(q) = self.resolve(&c.func) {
-                if self.rb.unbounded.lookup(&q).is_some() {
+                if self.rb.unbounded.lookup(q).is_some() {
                     return Items::Unbounded(shown(self));
                 }
-                return Items::Call(self.intern_text(&q));
+                return Items::Call(self.intern_text(q));
             }
         }
         match self.resolve(e) {
             super::Binding::Qn(q) | super::Binding::Instance(q)
-                if self.rb.unbounded.lookup(&q).is_some() =>
+                if self.rb.unbounded.lookup(q).is_some() =>
             {
                 Items::Unbounded(shown(self))
             }
@@ -599,7 +598,7 @@ impl<'a> Builder<'a> {
         let mut names: Vec<&str> = module
             .names
             .iter()
-            .filter(|(_, b)| matches!(b, super::Binding::Qn(q) if q == "numpy"))
+            .filter(|(_, b)| matches!(b, super::Binding::Qn(q) if *q == "numpy"))
             .map(|(k, _)| k.name)
             .collect();
         names.sort();
@@ -691,7 +690,7 @@ impl<'a> Builder<'a> {
                 let super::Binding::Qn(q) = self.resolve(&c.func) else {
                     return None;
                 };
-                let ufunc = self.rb.ufuncs.lookup(&q)?;
+                let ufunc = self.rb.ufuncs.lookup(q)?;
                 let n = c.arguments.args.len();
                 if !c.arguments.keywords.is_empty()
                     || !(1..=2).contains(&n)

@@ -231,7 +231,7 @@ impl<'a> Builder<'a> {
                     if s.names.contains_key(&key) {
                         return Some((
                             PlaceRoot::Captured,
-                            self.full_tagged("n:", &[&s.prefix, name]),
+                            self.full_tagged("n:", &[s.prefix, name]),
                         ));
                     }
                 }
@@ -277,9 +277,7 @@ impl<'a> Builder<'a> {
                     }
                     if s.names.contains_key(&key) {
                         return match &s.self_param {
-                            Some((p, class, is_cls)) if *p == name => {
-                                Some((class.as_str(), *is_cls))
-                            }
+                            Some((p, class, is_cls)) if *p == name => Some((*class, *is_cls)),
                             _ => None,
                         };
                     }
@@ -316,13 +314,13 @@ impl<'a> Builder<'a> {
         let resolved;
         let t = match e {
             Expr::Name(n) => match self.lookup_ref(n.id.as_str()) {
-                super::Found::Bound(Binding::Instance(t)) => t.as_str(),
+                super::Found::Bound(Binding::Instance(t)) => t,
                 _ => return false,
             },
             _ => {
                 resolved = self.resolve(e);
                 match &resolved {
-                    Binding::Instance(t) => t.as_str(),
+                    Binding::Instance(t) => t,
                     _ => return false,
                 }
             }
@@ -394,7 +392,7 @@ impl<'a> Builder<'a> {
                         return mk(root, cat(&[&key, ".", attr]));
                     }
                     let q: std::borrow::Cow<str> = match self.lookup_ref(name) {
-                        super::Found::Bound(Binding::Qn(q)) => q.as_str().into(),
+                        super::Found::Bound(Binding::Qn(q)) => q.into(),
                         super::Found::Builtin => cat(&["builtins.", name]).into(),
                         _ => return None,
                     };
@@ -882,9 +880,9 @@ impl<'a> Builder<'a> {
         }
         if let Binding::Instance(t) = self.resolve(&a.value) {
             // Queues, deques and locks are safe by design.
-            if self.rb.queues.lookup(&t).is_some()
-                || self.rb.locks.lookup(&t).is_some()
-                || self.rb.executors.lookup(&t).is_some()
+            if self.rb.queues.lookup(t).is_some()
+                || self.rb.locks.lookup(t).is_some()
+                || self.rb.executors.lookup(t).is_some()
             {
                 return;
             }
@@ -955,14 +953,14 @@ impl<'a> Builder<'a> {
 
     fn guard_scope(&self, e: &Expr, has_as: bool) -> Option<GuardScope> {
         match self.resolve(e) {
-            Binding::Instance(t) => match self.rb.locks.lookup(&t) {
+            Binding::Instance(t) => match self.rb.locks.lookup(t) {
                 Some(LockScope::Threads) => Some(GuardScope::Threads),
                 Some(LockScope::EventLoop) => Some(GuardScope::EventLoop),
                 None if !has_as
                     && matches!(e, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_))
-                    && self.rb.executors.lookup(&t).is_none()
-                    && self.rb.queues.lookup(&t).is_none()
-                    && !self.type_is_unshared(&t, 0) =>
+                    && self.rb.executors.lookup(t).is_none()
+                    && self.rb.queues.lookup(t).is_none()
+                    && !self.type_is_unshared(t, 0) =>
                 {
                     Some(GuardScope::Opaque)
                 }
@@ -992,7 +990,7 @@ impl<'a> Builder<'a> {
         }
         if let Expr::Call(c) = e {
             if let Binding::Qn(q) = self.resolve(&c.func) {
-                if self.rb.locks.lookup(&q).is_some() && self.lambda_depth == 0 {
+                if self.rb.locks.lookup(q).is_some() && self.lambda_depth == 0 {
                     let display = super::compact(self.text(e.range()));
                     let start = self.loc(e.range().start());
                     let end = self.loc(e.range().end());
@@ -1030,7 +1028,7 @@ impl<'a> Builder<'a> {
                 e => e,
             };
             if let Binding::Qn(q) = self.resolve(e) {
-                if self.rb.synchronized.lookup(&q).is_some() {
+                if self.rb.synchronized.lookup(q).is_some() {
                     self.guards.push(Guard {
                         text: format!("@{q}"),
                         scope: GuardScope::Threads,
@@ -1074,7 +1072,7 @@ impl<'a> Builder<'a> {
 
     fn acquire_scope(&self, e: &Expr) -> Option<GuardScope> {
         match self.resolve(e) {
-            Binding::Instance(t) => match self.rb.locks.lookup(&t) {
+            Binding::Instance(t) => match self.rb.locks.lookup(t) {
                 Some(LockScope::Threads) => Some(GuardScope::Threads),
                 Some(LockScope::EventLoop) => Some(GuardScope::EventLoop),
                 None => None,
@@ -1137,7 +1135,7 @@ impl<'a> Builder<'a> {
         self.scopes
             .iter()
             .rev()
-            .find_map(|s| s.self_param.as_ref().map(|(_, c, _)| c.clone()))
+            .find_map(|s| s.self_param.as_ref().map(|(_, c, _)| c.to_string()))
     }
 
     /// When a dispatched callable is a bound method, the key of the object
@@ -1146,7 +1144,7 @@ impl<'a> Builder<'a> {
     pub(super) fn dispatch_instance(&self, target: &Expr, map_like: bool) -> Option<String> {
         let target = match target {
             Expr::Call(c) => match self.resolve(&c.func) {
-                Binding::Qn(q) if q == "functools.partial" => c.arguments.args.first()?,
+                Binding::Qn("functools.partial") => c.arguments.args.first()?,
                 _ => return None,
             },
             e => e,
