@@ -16,6 +16,33 @@ pub struct PatternMap<T> {
     /// The first component of every glob's prefix: most names share none,
     /// and then one lookup settles that no glob matches.
     roots: HashMap<String, ()>,
+    /// A bit for every pattern's first component, exact or glob (see
+    /// [`root_bit`]): a name whose bit is clear matches nothing, which is
+    /// settled without hashing it (most names looked up are the
+    /// project's own).
+    filter: [u64; FILTER_WORDS],
+}
+
+const FILTER_WORDS: usize = 16;
+
+/// Where a name's first component falls in a [`PatternMap`]'s filter: from
+/// its first three bytes (a shorter component is padded with zeros), read
+/// without searching the name for its first dot.
+fn root_bit(qn: &str) -> usize {
+    let mut h = 0usize;
+    let mut ended = false;
+    for i in 0..3 {
+        let b = match qn.as_bytes().get(i) {
+            Some(b'.') | None => {
+                ended = true;
+                0
+            }
+            Some(&b) if !ended => b as usize,
+            Some(_) => 0,
+        };
+        h = h * 31 + b;
+    }
+    h % (FILTER_WORDS * 64)
 }
 
 impl<T> Default for PatternMap<T> {
@@ -24,6 +51,7 @@ impl<T> Default for PatternMap<T> {
             exact: HashMap::default(),
             globs: HashMap::default(),
             roots: HashMap::default(),
+            filter: [0; FILTER_WORDS],
         }
     }
 }
@@ -56,17 +84,30 @@ pub fn validate_qualified(file: &str, s: &Spanned<String>) -> Result<(), RulesEr
 }
 
 impl<T> PatternMap<T> {
+    fn note_root(&mut self, pattern: &str) {
+        let bit = root_bit(pattern);
+        self.filter[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// Whether some pattern may share `qn`'s first component.
+    fn may_match(&self, qn: &str) -> bool {
+        let bit = root_bit(qn);
+        self.filter[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
     pub fn insert(&mut self, pattern: &str, value: T) -> Result<(), String> {
         if let Some(prefix) = pattern.strip_suffix(".*") {
             if !prefix.split('.').all(is_identifier) {
                 return Err(format!("invalid pattern `{pattern}`: expected a dotted name, optionally ending in `.*`"));
             }
             self.roots.insert(first_component(prefix).to_string(), ());
+            self.note_root(prefix);
             self.globs.insert(prefix.to_string(), value);
         } else {
             if !pattern.split('.').all(is_identifier) {
                 return Err(format!("invalid pattern `{pattern}`: expected a dotted name, optionally ending in `.*`"));
             }
+            self.note_root(pattern);
             self.exact.insert(pattern.to_string(), value);
         }
         Ok(())
@@ -89,10 +130,16 @@ impl<T> PatternMap<T> {
 
     /// Only an exact pattern for this name.
     pub fn lookup_exact(&self, qn: &str) -> Option<&T> {
+        if !self.may_match(qn) {
+            return None;
+        }
         self.exact.get(qn)
     }
 
     pub fn lookup(&self, qn: &str) -> Option<&T> {
+        if !self.may_match(qn) {
+            return None;
+        }
         if let Some(v) = self.exact.get(qn) {
             return Some(v);
         }
@@ -115,10 +162,12 @@ impl<T> PatternMap<T> {
         T: Default,
     {
         for k in other.exact.keys() {
+            self.note_root(k);
             self.exact.insert(k.clone(), T::default());
         }
         for k in other.globs.keys() {
             self.roots.insert(first_component(k).to_string(), ());
+            self.note_root(k);
             self.globs.insert(k.clone(), T::default());
         }
     }
@@ -162,6 +211,35 @@ mod tests {
         ] {
             let either = a.lookup(qn).is_some() || b.lookup(qn).is_some();
             assert_eq!(all.lookup(qn).is_some(), either, "{qn}");
+        }
+    }
+
+    #[test]
+    fn the_root_filter_never_hides_a_match() {
+        // Every pattern of the default rulebook, exact and glob, is found
+        // again through the filter, with and without a trailing member.
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/default.yaml"))
+                .unwrap();
+        let mut m = PatternMap::default();
+        let mut names = Vec::new();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '*'))
+        {
+            if word.contains('.') && m.insert(word, word.to_string()).is_ok() {
+                names.push(word.trim_end_matches(".*").to_string());
+            }
+        }
+        assert!(names.len() > 100, "{} patterns", names.len());
+        for n in &names {
+            assert!(
+                m.lookup(&format!("{n}.member")).is_some() || m.lookup(n).is_some(),
+                "{n}"
+            );
+        }
+        // And names with no pattern's root are still answered correctly,
+        // whether their bit is set or not.
+        for n in ["zzz.y", "a", "", ".", "x.y.z", "os2.path"] {
+            assert_eq!(m.lookup(n), None, "{n}");
         }
     }
 
