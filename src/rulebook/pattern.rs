@@ -26,22 +26,14 @@ pub struct PatternMap<T> {
 const FILTER_WORDS: usize = 16;
 
 /// Where a name's first component falls in a [`PatternMap`]'s filter: from
-/// its first three bytes (a shorter component is padded with zeros), read
-/// without searching the name for its first dot.
+/// its first three bytes at most, read without searching the name for its
+/// first dot.
 fn root_bit(qn: &str) -> usize {
-    let mut h = 0usize;
-    let mut ended = false;
-    for i in 0..3 {
-        let b = match qn.as_bytes().get(i) {
-            Some(b'.') | None => {
-                ended = true;
-                0
-            }
-            Some(&b) if !ended => b as usize,
-            Some(_) => 0,
-        };
-        h = h * 31 + b;
-    }
+    let h = qn
+        .bytes()
+        .take(3)
+        .take_while(|&b| b != b'.')
+        .fold(0usize, |h, b| h * 31 + b as usize);
     h % (FILTER_WORDS * 64)
 }
 

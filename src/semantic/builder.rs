@@ -52,7 +52,7 @@ pub(super) struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    pub(super) fn new(name: &'a str) -> Self {
+    fn new(name: &'a str) -> Self {
         use std::hash::BuildHasher;
         Key {
             hash: rustc_hash::FxBuildHasher.hash_one(name),
@@ -77,7 +77,7 @@ impl std::hash::Hash for Key<'_> {
 
 /// Hands a [`Key`]'s hash, already computed, to the table.
 #[derive(Default)]
-pub(super) struct KeyHasher(u64);
+struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -121,8 +121,8 @@ impl<'a> hashbrown::Equivalent<Key<'a>> for Ask<'_> {
 }
 
 type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
-pub(super) type KeyMap<'a, V> = hashbrown::HashMap<Key<'a>, V, KeyBuild>;
-pub(super) type KeySet<'a> = hashbrown::HashSet<Key<'a>, KeyBuild>;
+type KeyMap<'a, V> = hashbrown::HashMap<Key<'a>, V, KeyBuild>;
+type KeySet<'a> = hashbrown::HashSet<Key<'a>, KeyBuild>;
 
 #[derive(Debug)]
 struct Scope<'a> {
@@ -204,7 +204,7 @@ pub struct Builder<'a> {
     /// Attribute types of this module's classes (from `self.x = ...`).
     class_attrs: HashMap<&'a str, HashMap<&'a str, Binding<'a>>>,
     /// Full names of this module's classes.
-    class_names: HashSet<String>,
+    class_names: HashSet<&'a str>,
     /// The first place where nesting exceeded [`MAX_DEPTH`].
     pub truncated: Option<Location>,
     /// The module's name for `numpy`, once looked up.
@@ -1244,7 +1244,7 @@ impl<'a> Builder<'a> {
             Stmt::FunctionDef(f) => Some(f.name.as_str()),
             _ => None,
         });
-        self.class_names.insert(full.to_string());
+        self.class_names.insert(full);
         self.unshared_memo.get_mut().clear();
         self.classes.push(ClassSummary::new(
             full.to_string(),

@@ -1131,11 +1131,11 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn current_class(&self) -> Option<String> {
+    fn current_class(&self) -> Option<&'a str> {
         self.scopes
             .iter()
             .rev()
-            .find_map(|s| s.self_param.as_ref().map(|(_, c, _)| c.to_string()))
+            .find_map(|s| s.self_param.map(|(_, c, _)| c))
     }
 
     /// When a dispatched callable is a bound method, the key of the object
