@@ -301,10 +301,13 @@ pub type CallTarget<'s> = (Target<'s>, Option<&'s Effect>);
 /// a `u32` per name instead of a target per call.
 #[derive(Debug, Default)]
 pub struct CallTable<'s> {
-    /// Per file, per name of its `names` table: an index into `resolved`,
-    /// or `NO_CALL` for a name no call uses.
+    /// Per file, per name of its `names` table: an index into the targets
+    /// of the file's run, or `NO_CALL` for a name no call uses.
     slots: Vec<Box<[u32]>>,
-    resolved: Vec<CallTarget<'s>>,
+    /// Per run of [`RESOLVE_RUN`] files, the targets its files resolved
+    /// (kept per run rather than copied into one list, which would hold
+    /// both at once at the project stage's peak).
+    resolved: Vec<Box<[CallTarget<'s>]>>,
 }
 
 const NO_CALL: u32 = u32::MAX;
@@ -318,7 +321,7 @@ impl<'s> CallTable<'s> {
     /// resolved).
     fn get(&self, file: usize, c: &CallSite) -> Option<&CallTarget<'s>> {
         let slot = *self.slots.get(file)?.get(c.target.0 as usize)?;
-        self.resolved.get(slot as usize)
+        self.resolved.get(file / RESOLVE_RUN)?.get(slot as usize)
     }
 }
 
@@ -973,23 +976,16 @@ impl<'s> Project<'s> {
             .par_chunks(RESOLVE_RUN)
             .map(|run| r.resolve_run(run, thread_classes))
             .collect();
-        // Joined in run order: a run's slots move past the targets of the
-        // runs before it.
+        // Joined in run order.
         let mut table = CallTable {
             slots: Vec::with_capacity(self.modules.len()),
-            resolved: Vec::with_capacity(found.iter().map(|f| f.resolved.len()).sum()),
+            resolved: Vec::with_capacity(found.len()),
         };
         let mut creations = Vec::new();
         let mut subclass_starts = Vec::new();
         for mut rc in found {
-            let base = table.resolved.len() as u32;
-            for mut slots in rc.slots {
-                for slot in slots.iter_mut().filter(|s| **s != NO_CALL) {
-                    *slot += base;
-                }
-                table.slots.push(slots);
-            }
-            table.resolved.append(&mut rc.resolved);
+            table.slots.append(&mut rc.slots);
+            table.resolved.push(rc.resolved.into_boxed_slice());
             creations.append(&mut rc.creations);
             subclass_starts.append(&mut rc.subclass_starts);
         }
