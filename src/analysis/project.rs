@@ -175,7 +175,7 @@ impl Effects {
 }
 
 /// Where a call goes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target<'s> {
     Func(FuncId),
     /// A library (or unresolvable) callee, by qualified name: borrowed
@@ -337,12 +337,48 @@ type SubclassStart = (FuncId, usize, FuncId, ContextKind);
 /// name: the method that runs (`run`) and where.
 type ThreadClasses<'s> = HashMap<&'s str, (FuncId, ContextKind)>;
 
+/// Names to numbers, keeping only the numbers: a slot is 4 bytes, where a
+/// map from `&str` takes 24 (a project has a hundred thousand functions).
+/// The name of a number is read back (`name_of`) when a lookup compares.
+struct IdTable(hashbrown::HashTable<u32>);
+
+impl IdTable {
+    fn with_capacity(n: usize) -> Self {
+        IdTable(hashbrown::HashTable::with_capacity(n))
+    }
+
+    fn hash(name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(name)
+    }
+
+    /// The number of `name`: `id`, unless it has one already.
+    fn first<'k>(&mut self, name: &str, id: u32, name_of: impl Fn(u32) -> &'k str) -> u32 {
+        match self.0.entry(
+            Self::hash(name),
+            |&k| name_of(k) == name,
+            |&k| Self::hash(name_of(k)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => *o.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => *v.insert(id).get(),
+        }
+    }
+
+    fn get<'k>(&self, name: &str, name_of: impl Fn(u32) -> &'k str) -> Option<u32> {
+        self.0
+            .find(Self::hash(name), |&k| name_of(k) == name)
+            .copied()
+    }
+}
+
 struct Index<'s> {
     /// Per file, if the global tables would not give its own functions
-    /// first: full qualname -> function (see [`Project::build`]).
-    local_funcs: Vec<Option<HashMap<&'s str, FuncId>>>,
-    /// Functions whose module name is unique in the project.
-    global_funcs: HashMap<&'s str, FuncId>,
+    /// first: full qualname -> function, as an index among the file's
+    /// functions (see [`Project::build`]).
+    local_funcs: Vec<Option<IdTable>>,
+    /// Functions whose module name is unique in the project: full qualname
+    /// -> function.
+    global_funcs: IdTable,
     classes: HashMap<&'s str, (usize, usize)>,
     /// Per file, as `local_funcs`: full name -> class.
     local_classes: Vec<Option<HashMap<&'s str, usize>>>,
@@ -417,6 +453,7 @@ struct RunCalls<'s> {
 struct Resolver<'a, 's> {
     rb: &'s Rulebook,
     modules: &'a [&'s ModuleSummary],
+    funcs: &'a [FuncNode<'s>],
     index: &'a Index<'s>,
 }
 
@@ -432,11 +469,17 @@ impl<'s> Resolver<'_, 's> {
     }
 
     fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
-        self.index.local_funcs[file]
-            .as_ref()
-            .and_then(|m| m.get(qn))
-            .or_else(|| self.index.global_funcs.get(qn))
-            .copied()
+        if let Some(local) = &self.index.local_funcs[file] {
+            let own = &self.modules[file].functions;
+            if let Some(k) = local.get(qn, |k| own[k as usize].full()) {
+                return Some(self.index.func_start[file] + k as usize);
+            }
+        }
+        let funcs = self.funcs;
+        self.index
+            .global_funcs
+            .get(qn, |id| funcs[id as usize].summary.full())
+            .map(|id| id as usize)
     }
 
     /// Every class's bases: canonical names and the project classes they
@@ -655,6 +698,11 @@ impl<'s> Resolver<'_, 's> {
         // What the global files of the run resolved: an index into
         // `resolved`.
         let mut shared: HashMap<&'s str, u32> = HashMap::default();
+        // Every entry of `resolved` by what it holds: names that resolve
+        // alike share one (`np.dot` and `numpy.dot`; above all the names of
+        // files with tables of their own, which cannot share by name, and
+        // mostly share a module name, and so their functions, with another).
+        let mut alike: HashMap<(Target<'s>, usize, CallMakes), u32> = HashMap::default();
         let mut out = RunCalls::default();
         // Per entry of `resolved`: what a call of that name makes.
         let mut makes: Vec<CallMakes> = Vec::new();
@@ -675,9 +723,14 @@ impl<'s> Resolver<'_, 's> {
                         let mut resolve = || {
                             let (target, made) =
                                 self.resolve_call(file, qn, thread_classes, &mut walk);
-                            out.resolved.push(target);
-                            makes.push(made);
-                            out.resolved.len() as u32 - 1
+                            let effect = target.1.map_or(0, |e| e as *const Effect as usize);
+                            *alike
+                                .entry((target.0.clone(), effect, made))
+                                .or_insert_with(|| {
+                                    out.resolved.push(target);
+                                    makes.push(made);
+                                    out.resolved.len() as u32 - 1
+                                })
                         };
                         *slot = if global {
                             *shared.entry(qn).or_insert_with(resolve)
@@ -803,21 +856,24 @@ impl<'s> Project<'s> {
         // For most files the global tables give the same answer: a file
         // whose module name is unique, none of whose names an earlier file
         // also defines. Only the others (`own`) keep tables of their own.
+        for (fi, m) in modules.iter().enumerate() {
+            funcs.extend(m.functions.iter().map(|f| FuncNode {
+                file: fi,
+                summary: f,
+            }));
+        }
         let mut own = vec![false; modules.len()];
-        let mut global_funcs = sized(n_funcs);
+        let mut global_funcs = IdTable::with_capacity(n_funcs);
         let mut classes = sized(n_classes);
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
             own[fi] = !unique;
-            for f in &m.functions {
-                let id = funcs.len();
-                funcs.push(FuncNode {
-                    file: fi,
-                    summary: f,
-                });
-                if unique {
-                    let first: FuncId = *global_funcs.entry(f.full()).or_insert(id);
-                    own[fi] |= funcs[first].file != fi;
+            if unique {
+                for (k, f) in m.functions.iter().enumerate() {
+                    let id = (func_start[fi] + k) as u32;
+                    let first =
+                        global_funcs.first(f.full(), id, |i| funcs[i as usize].summary.full());
+                    own[fi] |= funcs[first as usize].file != fi;
                 }
             }
             if unique {
@@ -827,21 +883,18 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        type Locals<'s> = (
-            Option<HashMap<&'s str, FuncId>>,
-            Option<HashMap<&'s str, usize>>,
-        );
+        type Locals<'s> = (Option<IdTable>, Option<HashMap<&'s str, usize>>);
         let (local_funcs, local_classes): (Vec<_>, Vec<_>) = modules
             .par_iter()
-            .zip(&func_start)
             .zip(&own)
-            .map(|((m, &first), &own)| -> Locals<'s> {
+            .map(|(m, &own)| -> Locals<'s> {
                 if !own {
                     return (None, None);
                 }
-                let mut funcs = sized(m.functions.len());
-                for (k, f) in m.functions.iter().enumerate() {
-                    funcs.entry(f.full()).or_insert(first + k);
+                let own = &m.functions;
+                let mut funcs = IdTable::with_capacity(own.len());
+                for (k, f) in own.iter().enumerate() {
+                    funcs.first(f.full(), k as u32, |i| own[i as usize].full());
                 }
                 let mut classes = sized(m.classes.len());
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -953,6 +1006,7 @@ impl<'s> Project<'s> {
         Resolver {
             rb: self.rb,
             modules: &self.modules,
+            funcs: &self.funcs,
             index,
         }
     }
