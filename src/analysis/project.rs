@@ -1073,7 +1073,7 @@ impl<'s> Project<'s> {
             let c = &self.funcs[id].summary.calls[ci];
             let display = self.call_name(id, c.display);
             let site = DispatchSite {
-                start: c.start,
+                start: self.funcs[id].summary.call_start(ci),
                 end: self.funcs[id].summary.call_end(ci),
                 context: ctx,
                 target: Some(self.funcs[run].summary.full().to_string()),
@@ -1466,7 +1466,7 @@ impl<'s> Project<'s> {
                 Some(Target::External(_)) => match effect(ci) {
                     Some(Effect::Io { kind, blocking, .. }) => {
                         let ev = Ev {
-                            line: c.start,
+                            line: s.call_start(ci),
                             kind: kind.as_str(),
                             detail: Detail::Io(f as u32, ci as u32),
                             via: None,
@@ -1488,11 +1488,19 @@ impl<'s> Project<'s> {
                     }
                     Some(Effect::Vector { .. }) if !elementwise(ci) && !c.in_handler() => set(
                         &mut e.vector,
-                        Ev::direct(c.start, "vector", Detail::Vector(f as u32, ci as u32)),
+                        Ev::direct(
+                            s.call_start(ci),
+                            "vector",
+                            Detail::Vector(f as u32, ci as u32),
+                        ),
                     ),
                     Some(Effect::Cpu { .. }) if !c.in_handler() => set(
                         &mut e.cpu_weak,
-                        Ev::direct(c.start, "cpu-call", Detail::Cpu(f as u32, ci as u32)),
+                        Ev::direct(
+                            s.call_start(ci),
+                            "cpu-call",
+                            Detail::Cpu(f as u32, ci as u32),
+                        ),
                     ),
                     _ => {}
                 },
@@ -1508,7 +1516,7 @@ impl<'s> Project<'s> {
                     let ce = &self.effects[g];
                     let wrap = |ev: &Option<Arc<Ev>>| {
                         ev.as_ref().map(|inner| Ev {
-                            line: c.start,
+                            line: s.call_start(ci),
                             kind: "call",
                             detail: Detail::Call(f as u32, ci as u32),
                             via: Some(g as u32),

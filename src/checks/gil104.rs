@@ -63,7 +63,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             out.push(cx.diag(
                 "GIL104",
                 f,
-                call.start,
+                s.call_start(ci),
                 s.call_end(ci),
                 Some(subject.clone()),
                 &[

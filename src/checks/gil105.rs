@@ -60,7 +60,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             out.push(cx.diag(
                 "GIL105",
                 f,
-                call.start,
+                s.call_start(ci),
                 s.call_end(ci),
                 Some(callee.qualname().to_string()),
                 &[

@@ -27,18 +27,20 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             let Some(&(m, ci)) = p.import_time.get(&cr.from) else {
                 continue;
             };
-            let site = &p.funcs[m].summary.calls[ci];
+            let caller = p.funcs[m].summary;
+            let site = &caller.calls[ci];
+            let row = caller.call_start(ci).row;
             let shown = p.call_name(m, site.display);
             if shown == s.qualname() {
                 format!(
                     "in `{}()`, which module-level code calls at line {}",
                     s.qualname(),
-                    site.start.row
+                    row
                 )
             } else {
                 format!(
                     "in `{}()`, which runs at import time through `{}()` (called at module level at line {})",
-                    s.qualname(), shown, site.start.row
+                    s.qualname(), shown, row
                 )
             }
         };
@@ -46,7 +48,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         out.push(cx.diag(
             "GIL301",
             cr.from,
-            call.start,
+            s.call_start(cr.call),
             s.call_end(cr.call),
             None,
             &[("creation", &creation), ("where", &how)],

@@ -112,7 +112,7 @@ fn jit_blocker_uncached(
             Some(Target::External(q)) => {
                 if p.rb.jit.calls.lookup(q) != Some(&true) {
                     found.push((
-                        c.start,
+                        s.call_start(ci),
                         format!("a call of `{}`", p.call_name(f, c.display)),
                     ));
                 }
@@ -121,14 +121,17 @@ fn jit_blocker_uncached(
             Some(Target::Func(g)) => {
                 let helper = p.funcs[*g].summary.qualname();
                 if depth >= 4 {
-                    found.push((c.start, format!("a call of `{helper}()`")));
+                    found.push((s.call_start(ci), format!("a call of `{helper}()`")));
                 } else if let Some((_, why)) = jit_blocker_in(p, *g, depth + 1, memo) {
-                    found.push((c.start, format!("a call of `{helper}()`, which has {why}")));
+                    found.push((
+                        s.call_start(ci),
+                        format!("a call of `{helper}()`, which has {why}"),
+                    ));
                 }
             }
             Some(Target::Known) | None => {
                 found.push((
-                    c.start,
+                    s.call_start(ci),
                     format!("`{}(...)` objects", p.call_name(f, c.display)),
                 ));
             }

@@ -233,8 +233,8 @@ impl Joiner<'_, '_> {
         let p = self.p;
         let s = p.funcs[f].summary;
         let mut kind = LineKind::Plain;
-        for (ci, c) in s.calls.iter().enumerate() {
-            if !(c.start.row <= line && line <= s.call_end(ci).row) {
+        for ci in 0..s.calls.len() {
+            if !(s.call_start(ci).row <= line && line <= s.call_end(ci).row) {
                 continue;
             }
             let k = match p.call_target(f, ci) {

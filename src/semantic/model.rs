@@ -140,17 +140,23 @@ impl Names {
     }
 }
 
-/// A resolved call. Its flags, loop and end are packed, 24 bytes a call (a
-/// project has hundreds of thousands of call sites): add one to a function
-/// with [`FunctionSummary::push_call`], which keeps what does not fit (a
-/// shared receiver's key, an end far from the start) beside the calls.
+/// A resolved call. Its start, flags, loop and end are packed, 20 bytes a
+/// call (a project has hundreds of thousands of call sites): add one to a
+/// function with [`FunctionSummary::push_call`], which keeps what does not
+/// fit (a shared receiver's key, a start far from the function's, an end
+/// far from the start) beside the calls, and read its start and end with
+/// [`FunctionSummary::call_start`] and [`FunctionSummary::call_end`].
 #[derive(Debug, Clone)]
 pub struct CallSite {
     /// The resolved qualified name of the callee, in the module's `names`.
     pub target: Name,
     /// The callee as written (`self.session.get`), in the module's `names`.
     pub display: Name,
-    pub start: Location,
+    /// The start: rows after the function's `def_loc` in the top
+    /// [`START_ROW_BITS`] bits, the column in the rest; [`WIDE_START`] when
+    /// either does not fit, the start then kept in the function's [`Rare`]
+    /// parts.
+    start: u32,
     /// The `CALL_*` flags and the receiver's kind in the low byte; above
     /// them the innermost enclosing loop plus one (0 outside loops).
     loop_flags: u32,
@@ -165,6 +171,12 @@ const END_ROW_BITS: u32 = 11;
 const END_COL_BITS: u32 = 32 - END_ROW_BITS;
 /// A call whose end is kept apart.
 const WIDE_END: u32 = u32::MAX;
+/// Bits of [`CallSite`]'s start for the rows after the function's start
+/// (a million: a module's `<module>` spans the whole file).
+const START_ROW_BITS: u32 = 20;
+const START_COL_BITS: u32 = 32 - START_ROW_BITS;
+/// A call whose start is kept apart.
+const WIDE_START: u32 = u32::MAX;
 
 /// What is known of a call besides its names and place: packed into a
 /// [`CallSite`].
@@ -216,7 +228,28 @@ impl CallSite {
         }
     }
 
-    fn new(target: Name, display: Name, start: Location, end: Location, f: &CallFacts) -> Self {
+    /// The call's start packed relative to `from` (its function's start),
+    /// or [`WIDE_START`].
+    fn pack_start(from: Location, start: Location) -> u32 {
+        // As for ends, never `WIDE_START` itself.
+        let max_rows = (1 << START_ROW_BITS) - 2;
+        match start.row.checked_sub(from.row) {
+            Some(rows) if rows <= max_rows && start.column >> START_COL_BITS == 0 => {
+                (rows << START_COL_BITS) | start.column
+            }
+            _ => WIDE_START,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        target: Name,
+        display: Name,
+        from: Location,
+        start: Location,
+        end: Location,
+        f: &CallFacts,
+    ) -> Self {
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         let kind = match f.receiver {
             Receiver::Other => 0,
@@ -241,7 +274,7 @@ impl CallSite {
         CallSite {
             target,
             display,
-            start,
+            start: Self::pack_start(from, start),
             loop_flags: (in_loop << 8) | u32::from(flags),
             end: Self::pack_end(start, end),
         }
@@ -539,6 +572,8 @@ pub struct Rare {
     /// Per call whose end [`CallSite`] cannot pack, in call order: the
     /// call's index and its end.
     wide_ends: ThinVec<(u32, Location)>,
+    /// As `wide_ends`, for starts.
+    wide_starts: ThinVec<(u32, Location)>,
 }
 
 /// What `list` (per call, in call order) holds for call `ci`.
@@ -554,6 +589,7 @@ static NO_RARE: Rare = Rare {
     decorators: ThinVec::new(),
     shared_keys: ThinVec::new(),
     wide_ends: ThinVec::new(),
+    wide_starts: ThinVec::new(),
 };
 
 impl FunctionSummary {
@@ -618,8 +654,11 @@ impl FunctionSummary {
         end: Location,
         facts: &CallFacts,
     ) {
-        let site = CallSite::new(target, display, start, end, facts);
+        let site = CallSite::new(target, display, self.def_loc, start, end, facts);
         let ci = self.calls.len() as u32;
+        if site.start == WIDE_START {
+            self.rare_mut().wide_starts.push((ci, start));
+        }
         if site.end == WIDE_END {
             self.rare_mut().wide_ends.push((ci, end));
         }
@@ -629,17 +668,31 @@ impl FunctionSummary {
         self.calls.push(site);
     }
 
+    /// Where call `ci` starts.
+    pub fn call_start(&self, ci: usize) -> Location {
+        let c = &self.calls[ci];
+        if c.start != WIDE_START {
+            return Location {
+                row: self.def_loc.row + (c.start >> START_COL_BITS),
+                column: c.start & ((1 << START_COL_BITS) - 1),
+            };
+        }
+        // (`push_call` keeps every start it cannot pack.)
+        of_call(&self.rare().wide_starts, ci).unwrap_or(self.def_loc)
+    }
+
     /// Where call `ci` ends.
     pub fn call_end(&self, ci: usize) -> Location {
         let c = &self.calls[ci];
+        let start = self.call_start(ci);
         if c.end != WIDE_END {
             return Location {
-                row: c.start.row + (c.end >> END_COL_BITS),
+                row: start.row + (c.end >> END_COL_BITS),
                 column: c.end & ((1 << END_COL_BITS) - 1),
             };
         }
         // (`push_call` keeps every end it cannot pack.)
-        of_call(&self.rare().wide_ends, ci).unwrap_or(c.start)
+        of_call(&self.rare().wide_ends, ci).unwrap_or(start)
     }
 
     /// Whose method call `ci` calls, for following a shared instance.
@@ -959,7 +1012,48 @@ mod tests {
         ];
         assert_eq!(got, want);
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
-        assert_eq!(std::mem::size_of::<CallSite>(), 24);
+        assert_eq!(std::mem::size_of::<CallSite>(), 20);
+    }
+
+    #[test]
+    fn call_starts_are_kept_exactly_near_and_far() {
+        let loc = |row, column| Location { row, column };
+        let def = loc(100, 5);
+        let name = FuncName::new("m.f".into(), "f", None);
+        let mut f = FunctionSummary::new(name, def, def);
+        let facts = plain_facts();
+        let max_rows = (1 << START_ROW_BITS) - 2;
+        let col_max = (1 << START_COL_BITS) - 1;
+        let starts = [
+            (loc(100, 9), false),
+            (loc(101, 0), false),
+            // The most rows and columns packed, and one past each.
+            (loc(100 + max_rows, 3), false),
+            (loc(100 + max_rows + 1, 3), true),
+            (loc(150, col_max), false),
+            (loc(150, col_max + 1), true),
+            // Every bit set would read as kept apart: it is.
+            (loc(100 + max_rows + 1, col_max), true),
+            (loc(u32::MAX, u32::MAX), true),
+            // Before the function (a decorator's call; kept as given).
+            (loc(99, 1), true),
+            (loc(100, 1), false),
+        ];
+        for (start, _) in starts {
+            // Ends two rows on, whether the start is packed or not.
+            let end = loc(start.row.saturating_add(2), 1);
+            f.push_call(Name(0), Name(0), start, end, &facts);
+        }
+        for (ci, (start, wide)) in starts.iter().enumerate() {
+            assert_eq!(f.call_start(ci), *start, "call {ci}");
+            assert_eq!(f.calls[ci].start == WIDE_START, *wide, "call {ci}");
+            assert_eq!(
+                f.call_end(ci),
+                loc(start.row.saturating_add(2), 1),
+                "call {ci}"
+            );
+        }
+        assert_eq!(f.rare().wide_starts.len(), 5);
     }
 
     #[test]
