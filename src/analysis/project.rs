@@ -698,10 +698,10 @@ impl<'s> Resolver<'_, 's> {
         // What the global files of the run resolved: an index into
         // `resolved`.
         let mut shared: HashMap<&'s str, u32> = HashMap::default();
-        // Every entry of `resolved` by what it holds: names that resolve
-        // alike share one (`np.dot` and `numpy.dot`; above all the names of
-        // files with tables of their own, which cannot share by name, and
-        // mostly share a module name, and so their functions, with another).
+        // What the files with tables of their own resolved, by what it
+        // resolved to: they cannot share by name, but mostly share a module
+        // name, and so their functions, with another file, and their names
+        // resolve alike.
         let mut alike: HashMap<(Target<'s>, usize, CallMakes), u32> = HashMap::default();
         let mut out = RunCalls::default();
         // Per entry of `resolved`: what a call of that name makes.
@@ -720,22 +720,30 @@ impl<'s> Resolver<'_, 's> {
                     let slot = &mut slots[c.target.0 as usize];
                     if *slot == NO_CALL {
                         let qn = names.get(c.target);
-                        let mut resolve = || {
+                        // (Files that share by name look no further: a
+                        // second table for every name costs more than it
+                        // saves them.)
+                        let mut resolve = |by_name: bool| {
                             let (target, made) =
                                 self.resolve_call(file, qn, thread_classes, &mut walk);
-                            let effect = target.1.map_or(0, |e| e as *const Effect as usize);
-                            *alike
-                                .entry((target.0.clone(), effect, made))
-                                .or_insert_with(|| {
-                                    out.resolved.push(target);
-                                    makes.push(made);
-                                    out.resolved.len() as u32 - 1
-                                })
+                            let key = (!by_name).then(|| {
+                                let effect = target.1.map_or(0, |e| e as *const Effect as usize);
+                                (target.0.clone(), effect, made)
+                            });
+                            let add = || {
+                                out.resolved.push(target);
+                                makes.push(made);
+                                out.resolved.len() as u32 - 1
+                            };
+                            match key {
+                                Some(key) => *alike.entry(key).or_insert_with(add),
+                                None => add(),
+                            }
                         };
                         *slot = if global {
-                            *shared.entry(qn).or_insert_with(resolve)
+                            *shared.entry(qn).or_insert_with(|| resolve(true))
                         } else {
-                            resolve()
+                            resolve(false)
                         };
                     }
                     let (created, subclass) = makes[*slot as usize];
