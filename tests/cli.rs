@@ -664,3 +664,44 @@ fn a_name_resolves_in_its_own_file_when_two_modules_share_a_name() {
         assert_eq!(found, [("a/tool.py".into(), 17.into())], "{}", stdout(&o));
     }
 }
+
+#[test]
+fn files_sharing_a_module_name_each_call_their_own_functions() {
+    // Two scripts named alike (module `jobs` twice: no package around
+    // them) define `work` differently. Each call of `work` goes to its own
+    // file's function, not to the other's.
+    let d = tmpdir("same-module-name");
+    let io = "\
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+
+def work(n):
+    time.sleep(n)
+
+
+def main():
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(work, [1, 2]))
+";
+    let cpu = io.replace(
+        "    time.sleep(n)\n",
+        "    total = 0\n    for i in range(n):\n        for j in range(n):\n            total += i * j\n    return total\n",
+    );
+    // The first file by path does I/O; the CPU-bound one comes after it.
+    write(&d, &[("a/jobs.py", io), ("b/jobs.py", &cpu)]);
+    let o = advise_in(&d, &["--output-format", "json", "--select", "GIL101", "."]);
+    assert_eq!(
+        common::diagnostics(&o),
+        [("b/jobs.py".to_string(), 15, "GIL101".to_string())],
+        "{}",
+        stderr(&o)
+    );
+    // Either way round.
+    write(&d, &[("a/jobs.py", &cpu), ("b/jobs.py", io)]);
+    let o = advise_in(&d, &["--output-format", "json", "--select", "GIL101", "."]);
+    assert_eq!(
+        common::diagnostics(&o),
+        [("a/jobs.py".to_string(), 15, "GIL101".to_string())]
+    );
+}

@@ -860,16 +860,16 @@ impl<'s> Project<'s> {
                 Some(start)
             })
             .collect();
-        // A file looks a name up in its own functions and classes first.
-        // For most files the global tables give the same answer: a file
-        // whose module name is unique, none of whose names an earlier file
-        // also defines. Only the others (`own`) keep tables of their own.
         for (fi, m) in modules.iter().enumerate() {
             funcs.extend(m.functions.iter().map(|f| FuncNode {
                 file: fi,
                 summary: f,
             }));
         }
+        // A file looks a name up in its own functions and classes first.
+        // For most files the global tables give the same answer: a file
+        // whose module name is unique, none of whose names an earlier file
+        // also defines. Only the others (`own`) keep tables of their own.
         let mut own = vec![false; modules.len()];
         let mut global_funcs = IdTable::with_capacity(n_funcs);
         let mut classes = sized(n_classes);
@@ -883,8 +883,6 @@ impl<'s> Project<'s> {
                         global_funcs.first(f.full(), id, |i| funcs[i as usize].summary.full());
                     own[fi] |= funcs[first as usize].file != fi;
                 }
-            }
-            if unique {
                 for (ci, c) in m.classes.iter().enumerate() {
                     let (first, _) = *classes.entry(c.full.as_str()).or_insert((fi, ci));
                     own[fi] |= first != fi;
