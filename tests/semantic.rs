@@ -356,7 +356,7 @@ fn dispatches_know_their_callable_form_and_chunking() {
             ),
         ]
     );
-    assert!(func(&m, "gen").is_generator);
+    assert!(func(&m, "gen").is_generator());
 }
 
 #[test]
@@ -447,7 +447,7 @@ fn functions_know_their_line_span_and_unresolved_calls() {
     let m = summarise(src, "app", false);
     let span = |q: &str| {
         let f = m.functions.iter().find(|f| f.qualname() == q).unwrap();
-        (f.def_loc.row, f.end_loc.row)
+        (f.def_loc.row, f.end_row)
     };
     assert_eq!(span("outer"), (4, 10));
     assert_eq!(span("outer.<locals>.inner"), (5, 6));

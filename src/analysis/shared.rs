@@ -170,7 +170,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             if site.max_workers.is_some_and(|w| w <= 1) {
                 continue;
             }
-            let escapes = !site.stored && !site.scoped && !p.funcs[d.from].summary.joins;
+            let escapes = !site.stored && !site.scoped && !p.funcs[d.from].summary.joins();
             let inst = site.instance.as_deref();
             if site.many {
                 e.multi = true;

@@ -31,7 +31,7 @@ fn endless_in(
         return known;
     }
     let s = p.funcs[g].summary;
-    let endless = s.is_generator
+    let endless = s.is_generator()
         && s.loops.iter().any(|l| match l.items {
             Items::Unbounded(_) => true,
             Items::Count(n) => n >= p.rb.settings.many_tasks,

@@ -567,7 +567,7 @@ pub fn apply(
         .collect();
     for (f, node) in project.funcs.iter().enumerate() {
         let s = node.summary;
-        lines[node.file].add(s.def_loc.row, s.end_loc.row, f, s.is_module);
+        lines[node.file].add(s.def_loc.row, s.end_row, f, s.is_module);
     }
     let mut j = Joiner {
         p: project,

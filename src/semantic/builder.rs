@@ -536,7 +536,7 @@ impl<'a> Builder<'a> {
         let mut module = FunctionSummary::new(
             FuncName::new(self.full("<module>"), "<module>", None),
             Location { row: 1, column: 1 },
-            self.loc(ruff_text_size::TextSize::of(self.src)),
+            self.loc(ruff_text_size::TextSize::of(self.src)).row,
         );
         module.is_module = true;
         self.funcs.push(module);
@@ -970,7 +970,6 @@ impl<'a> Builder<'a> {
     }
 
     fn mark_work(&mut self) {
-        self.funcs[self.cur].has_arith = true;
         if let Some(&l) = self.loop_stack.last() {
             self.funcs[self.cur].loops[l as usize].has_work = true;
         }
@@ -1121,7 +1120,7 @@ impl<'a> Builder<'a> {
         let mut summary = FunctionSummary::new(
             FuncName::new(full, qualname, class_full),
             def_loc,
-            self.loc(f.range.end()),
+            self.loc(f.range.end()).row,
         );
         summary.is_async = f.is_async;
         if !decorators.is_empty() {

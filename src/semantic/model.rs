@@ -529,13 +529,15 @@ pub struct FunctionSummary {
     /// [`FunctionSummary::full`] and [`FunctionSummary::class`].
     pub name: FuncName,
     pub def_loc: Location,
-    /// End of the function's last statement (the file's end for
-    /// `<module>`); with `def_loc`, the lines a profile maps to it.
-    pub end_loc: Location,
+    /// The row of the function's end (the file's last for `<module>`);
+    /// with `def_loc`, the lines a profile maps to it.
+    pub end_row: u32,
     pub is_async: bool,
     pub is_module: bool,
-    /// Arithmetic anywhere in the body (for recursion evidence).
-    pub has_arith: bool,
+    /// [`FN_JOINS`] and [`FN_GENERATOR`]: flags rather than two more
+    /// `bool`s keep a summary at 88 bytes (a project keeps one for every
+    /// function).
+    flags: u8,
     /// A call outside `except` handlers that advise cannot resolve and
     /// that is not a known-pure method.
     pub has_unknown: bool,
@@ -545,18 +547,18 @@ pub struct FunctionSummary {
     /// time on is unknown when reading a profile.
     pub unresolved_calls: ThinVec<(u32, u32)>,
     pub loops: ThinVec<LoopFact>,
-    /// Waits for dispatched work (`t.join()`, `f.result()`,
-    /// `concurrent.futures.wait`), so what it dispatches ends with it.
-    pub joins: bool,
     /// Reads and writes of shared-looking state, in source order.
     pub accesses: ThinVec<Access>,
     /// What few functions have, in one box: `None` for most.
     rare: Option<Box<Rare>>,
-    /// Contains `yield`.
-    pub is_generator: bool,
     /// Constructs relevant to JIT compilation, first occurrence of each.
     pub constructs: ThinVec<Construct>,
 }
+
+/// [`FunctionSummary::joins`].
+const FN_JOINS: u8 = 1;
+/// [`FunctionSummary::is_generator`].
+const FN_GENERATOR: u8 = 1 << 1;
 
 /// The parts of a [`FunctionSummary`] that few functions have (one pointer
 /// for all of them rather than one for each).
@@ -594,24 +596,41 @@ static NO_RARE: Rare = Rare {
 
 impl FunctionSummary {
     /// A summary with these names and places and nothing else yet.
-    pub fn new(name: FuncName, def_loc: Location, end_loc: Location) -> Self {
+    pub fn new(name: FuncName, def_loc: Location, end_row: u32) -> Self {
         FunctionSummary {
             name,
             def_loc,
-            end_loc,
+            end_row,
             is_async: false,
             is_module: false,
-            has_arith: false,
+            flags: 0,
             has_unknown: false,
             calls: ThinVec::new(),
             unresolved_calls: ThinVec::new(),
             loops: ThinVec::new(),
-            joins: false,
             accesses: ThinVec::new(),
             rare: None,
-            is_generator: false,
             constructs: ThinVec::new(),
         }
+    }
+
+    /// Waits for dispatched work (`t.join()`, `f.result()`,
+    /// `concurrent.futures.wait`), so what it dispatches ends with it.
+    pub fn joins(&self) -> bool {
+        self.flags & FN_JOINS != 0
+    }
+
+    pub fn set_joins(&mut self) {
+        self.flags |= FN_JOINS;
+    }
+
+    /// Contains `yield`.
+    pub fn is_generator(&self) -> bool {
+        self.flags & FN_GENERATOR != 0
+    }
+
+    pub fn set_generator(&mut self) {
+        self.flags |= FN_GENERATOR;
     }
 
     fn rare(&self) -> &Rare {
@@ -939,7 +958,7 @@ mod tests {
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
         let name = FuncName::new("m.f".into(), "f", None);
-        let mut f = FunctionSummary::new(name, at, at);
+        let mut f = FunctionSummary::new(name, at, at.row);
         let mut facts = plain_facts();
         f.push_call(Name(1), Name(2), at, at, &facts);
         let c = &f.calls[0];
@@ -1013,6 +1032,7 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         assert_eq!(std::mem::size_of::<CallSite>(), 20);
+        assert_eq!(std::mem::size_of::<FunctionSummary>(), 88);
     }
 
     #[test]
@@ -1020,7 +1040,7 @@ mod tests {
         let loc = |row, column| Location { row, column };
         let def = loc(100, 5);
         let name = FuncName::new("m.f".into(), "f", None);
-        let mut f = FunctionSummary::new(name, def, def);
+        let mut f = FunctionSummary::new(name, def, def.row);
         let facts = plain_facts();
         let max_rows = (1 << START_ROW_BITS) - 2;
         let col_max = (1 << START_COL_BITS) - 1;
@@ -1061,7 +1081,7 @@ mod tests {
         let loc = |row, column| Location { row, column };
         let start = loc(10, 5);
         let name = FuncName::new("m.f".into(), "f", None);
-        let mut f = FunctionSummary::new(name, start, start);
+        let mut f = FunctionSummary::new(name, start, start.row);
         let facts = plain_facts();
         let col_max = (1 << END_COL_BITS) - 1;
         let ends = [

@@ -424,7 +424,7 @@ impl<'a> Builder<'a> {
             Expr::Dict(_) => self.construct("dict-literal", at),
             Expr::Lambda(_) => self.construct("lambda", at),
             Expr::Yield(_) | Expr::YieldFrom(_) => {
-                self.funcs[self.cur].is_generator = true;
+                self.funcs[self.cur].set_generator();
                 self.construct("yield", at);
             }
             Expr::FString(_) => {

@@ -1216,7 +1216,7 @@ impl<'a> Builder<'a> {
         if !waits {
             return;
         }
-        self.funcs[self.cur].joins = true;
+        self.funcs[self.cur].set_joins();
         // `t = Thread(...); t.start(); t.join()` or `ex.submit(f).result()`
         // inside the loop that made it: the runs do not overlap.
         let Expr::Attribute(a) = &*call.func else {
