@@ -241,7 +241,6 @@ impl CallSite {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn new(
         target: Name,
         display: Name,
