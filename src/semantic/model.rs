@@ -168,15 +168,37 @@ pub struct CallSite {
 
 /// Bits of [`CallSite`]'s end for the rows a call spans.
 const END_ROW_BITS: u32 = 11;
-const END_COL_BITS: u32 = 32 - END_ROW_BITS;
 /// A call whose end is kept apart.
 const WIDE_END: u32 = u32::MAX;
 /// Bits of [`CallSite`]'s start for the rows after the function's start
 /// (a million: a module's `<module>` spans the whole file).
 const START_ROW_BITS: u32 = 20;
-const START_COL_BITS: u32 = 32 - START_ROW_BITS;
 /// A call whose start is kept apart.
 const WIDE_START: u32 = u32::MAX;
+
+/// `at` packed as rows after `from` in the top `row_bits` bits and its
+/// column in the rest, or `u32::MAX` ([`WIDE_START`], [`WIDE_END`]) when
+/// either does not fit. The most rows is one less than the bits hold, so
+/// that a packed location is never `u32::MAX` itself.
+fn pack_near(from: Location, at: Location, row_bits: u32) -> u32 {
+    let col_bits = 32 - row_bits;
+    let max_rows = (1 << row_bits) - 2;
+    match at.row.checked_sub(from.row) {
+        Some(rows) if rows <= max_rows && at.column >> col_bits == 0 => {
+            (rows << col_bits) | at.column
+        }
+        _ => u32::MAX,
+    }
+}
+
+/// What [`pack_near`] packed, or `None` for a location kept apart.
+fn unpack_near(from: Location, packed: u32, row_bits: u32) -> Option<Location> {
+    let col_bits = 32 - row_bits;
+    (packed != u32::MAX).then(|| Location {
+        row: from.row + (packed >> col_bits),
+        column: packed & ((1 << col_bits) - 1),
+    })
+}
 
 /// What is known of a call besides its names and place: packed into a
 /// [`CallSite`].
@@ -215,32 +237,6 @@ const CALL_RECEIVER: u8 = 3 << 6;
 const MAX_LOOP: u32 = (1 << 24) - 1;
 
 impl CallSite {
-    /// The call's end packed, or [`WIDE_END`].
-    fn pack_end(start: Location, end: Location) -> u32 {
-        // The most rows is one less than the bits hold, so that a packed
-        // end is never `WIDE_END` itself.
-        let max_rows = (1 << END_ROW_BITS) - 2;
-        match end.row.checked_sub(start.row) {
-            Some(rows) if rows <= max_rows && end.column >> END_COL_BITS == 0 => {
-                (rows << END_COL_BITS) | end.column
-            }
-            _ => WIDE_END,
-        }
-    }
-
-    /// The call's start packed relative to `from` (its function's start),
-    /// or [`WIDE_START`].
-    fn pack_start(from: Location, start: Location) -> u32 {
-        // As for ends, never `WIDE_START` itself.
-        let max_rows = (1 << START_ROW_BITS) - 2;
-        match start.row.checked_sub(from.row) {
-            Some(rows) if rows <= max_rows && start.column >> START_COL_BITS == 0 => {
-                (rows << START_COL_BITS) | start.column
-            }
-            _ => WIDE_START,
-        }
-    }
-
     fn new(
         target: Name,
         display: Name,
@@ -273,9 +269,9 @@ impl CallSite {
         CallSite {
             target,
             display,
-            start: Self::pack_start(from, start),
+            start: pack_near(from, start, START_ROW_BITS),
             loop_flags: (in_loop << 8) | u32::from(flags),
-            end: Self::pack_end(start, end),
+            end: pack_near(start, end, END_ROW_BITS),
         }
     }
 
@@ -688,29 +684,19 @@ impl FunctionSummary {
 
     /// Where call `ci` starts.
     pub fn call_start(&self, ci: usize) -> Location {
-        let c = &self.calls[ci];
-        if c.start != WIDE_START {
-            return Location {
-                row: self.def_loc.row + (c.start >> START_COL_BITS),
-                column: c.start & ((1 << START_COL_BITS) - 1),
-            };
-        }
         // (`push_call` keeps every start it cannot pack.)
-        of_call(&self.rare().wide_starts, ci).unwrap_or(self.def_loc)
+        unpack_near(self.def_loc, self.calls[ci].start, START_ROW_BITS)
+            .or_else(|| of_call(&self.rare().wide_starts, ci))
+            .unwrap_or(self.def_loc)
     }
 
     /// Where call `ci` ends.
     pub fn call_end(&self, ci: usize) -> Location {
-        let c = &self.calls[ci];
         let start = self.call_start(ci);
-        if c.end != WIDE_END {
-            return Location {
-                row: start.row + (c.end >> END_COL_BITS),
-                column: c.end & ((1 << END_COL_BITS) - 1),
-            };
-        }
         // (`push_call` keeps every end it cannot pack.)
-        of_call(&self.rare().wide_ends, ci).unwrap_or(start)
+        unpack_near(start, self.calls[ci].end, END_ROW_BITS)
+            .or_else(|| of_call(&self.rare().wide_ends, ci))
+            .unwrap_or(start)
     }
 
     /// Whose method call `ci` calls, for following a shared instance.
@@ -938,6 +924,10 @@ fn find_sorted<'a>(len: usize, name_at: impl Fn(usize) -> &'a str, name: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The column bits [`pack_near`] leaves after the rows.
+    const START_COL_BITS: u32 = 32 - START_ROW_BITS;
+    const END_COL_BITS: u32 = 32 - END_ROW_BITS;
 
     /// A call with no flag set, outside loops, on no receiver.
     fn plain_facts() -> CallFacts {
