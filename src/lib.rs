@@ -580,10 +580,29 @@ fn reload_sources(files: &mut [FileEntry], diagnostics: &[Diagnostic]) {
         });
 }
 
-/// Stage timings on stderr when `ADVISE_TIMING` is set, for profiling.
+/// Stage timings on stderr when `ADVISE_TIMING` is set, for profiling:
+/// wall time, the CPU time of all threads (how parallel a stage was, to the
+/// OS's 10 ms tick) and memory.
 pub struct Timer {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
+    last_cpu: std::cell::Cell<u64>,
+}
+
+/// The process's CPU time so far, user and system, in clock ticks (from
+/// `/proc/self/stat`; 0 where there is none).
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let field = |i: usize| {
+        rest.split_whitespace()
+            .nth(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime: fields 14 and 15, counted from the state (3).
+    field(11) + field(12)
 }
 
 impl Default for Timer {
@@ -597,6 +616,7 @@ impl Timer {
         Timer {
             on: std::env::var_os("ADVISE_TIMING").is_some(),
             last: std::cell::Cell::new(std::time::Instant::now()),
+            last_cpu: std::cell::Cell::new(cpu_ticks()),
         }
     }
 
@@ -612,13 +632,17 @@ impl Timer {
                     .find_map(|l| l.strip_prefix(name))
                     .map_or(String::new(), |v| v.trim().to_string())
             };
+            let cpu = cpu_ticks();
             eprintln!(
-                "timing: {:>8.1} ms  {stage:<40} rss {} peak {}",
+                "timing: {:>8.1} ms  cpu {:>5} ms  {stage:<40} rss {} peak {}",
                 (now - self.last.get()).as_secs_f64() * 1e3,
+                // (The usual 100 ticks a second.)
+                cpu.saturating_sub(self.last_cpu.get()) * 10,
                 field("VmRSS:"),
                 field("VmHWM:")
             );
             self.last.set(now);
+            self.last_cpu.set(cpu);
         }
     }
 }
