@@ -17,7 +17,6 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::sync::Arc;
-use thin_vec::ThinVec;
 
 pub type FuncId = usize;
 
@@ -231,14 +230,11 @@ pub struct Project<'s> {
     pub recursive: Vec<bool>,
     /// The function calls something advise cannot follow.
     pub uncertain: Vec<bool>,
-    /// Heavy loops per function (indices into its `loops`).
-    pub heavy_loops: Vec<ThinVec<u32>>,
+    /// Per loop of each function: heavy, and a compute loop.
+    pub loop_marks: LoopMarks,
     pub dispatched: Vec<bool>,
     /// Unprotected accesses to state shared between threads.
     pub shared: super::shared::SharedState,
-    /// Per function, per loop: a compute loop (Python work, no I/O, every
-    /// call known).
-    pub compute: Vec<ThinVec<bool>>,
     /// Calls that create pools, processes and threads.
     pub creations: Vec<Creation>,
     /// Functions that run when their module is imported, and how (few of
@@ -415,6 +411,71 @@ struct LoopScratch {
     work_in: Vec<bool>,
     unknown_in: Vec<bool>,
     vector_elementwise: Vec<bool>,
+    /// Per loop: a compute loop.
+    compute: Vec<bool>,
+    /// The heavy loops, in order.
+    heavy: Vec<usize>,
+}
+
+/// Per loop of every function of a project: whether it is heavy and
+/// whether it is a compute loop (Python work, no I/O, every call known), as
+/// bits of a byte ([`HEAVY`], [`COMPUTE`]). One list for the project rather
+/// than two per function: most functions have no loops.
+#[derive(Debug, Default)]
+pub struct LoopMarks {
+    /// Per function, where its loops' marks start in `marks` (and one past
+    /// the last function's).
+    start: Vec<u32>,
+    marks: Vec<u8>,
+}
+
+const HEAVY: u8 = 1;
+const COMPUTE: u8 = 2;
+
+impl LoopMarks {
+    fn new(modules: &[&ModuleSummary]) -> LoopMarks {
+        let mut start =
+            Vec::with_capacity(modules.iter().map(|m| m.functions.len()).sum::<usize>() + 1);
+        let mut at = 0u32;
+        start.push(0);
+        for m in modules {
+            for f in &m.functions {
+                at += f.loops.len() as u32;
+                start.push(at);
+            }
+        }
+        LoopMarks {
+            start,
+            marks: vec![0; at as usize],
+        }
+    }
+
+    /// The marks of function `f`'s loops (none once released).
+    fn of(&self, f: FuncId) -> &[u8] {
+        match (self.start.get(f), self.start.get(f + 1)) {
+            (Some(&a), Some(&b)) => &self.marks[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    fn of_mut(&mut self, f: FuncId) -> &mut [u8] {
+        let (a, b) = (self.start[f] as usize, self.start[f + 1] as usize);
+        &mut self.marks[a..b]
+    }
+
+    /// The heavy loops of `f`, in order (indices into its `loops`).
+    pub fn heavy(&self, f: FuncId) -> impl Iterator<Item = u32> + '_ {
+        let marks = self.of(f);
+        (0..marks.len() as u32).filter(move |&l| marks[l as usize] & HEAVY != 0)
+    }
+
+    pub fn is_heavy(&self, f: FuncId, l: u32) -> bool {
+        self.of(f).get(l as usize).is_some_and(|m| m & HEAVY != 0)
+    }
+
+    pub fn is_compute(&self, f: FuncId, l: u32) -> bool {
+        self.of(f).get(l as usize).is_some_and(|m| m & COMPUTE != 0)
+    }
 }
 
 /// Buffers reused by walks up class hierarchies.
@@ -928,6 +989,7 @@ impl<'s> Project<'s> {
             bases: Vec::new(),
         };
         let n = funcs.len();
+        let loop_marks = LoopMarks::new(&modules);
         let mut p = Project {
             rb,
             labels,
@@ -940,10 +1002,9 @@ impl<'s> Project<'s> {
             dispatches: Vec::new(),
             recursive: vec![false; n],
             uncertain: vec![false; n],
-            heavy_loops: vec![ThinVec::new(); n],
+            loop_marks,
             dispatched: vec![false; n],
             shared: Default::default(),
-            compute: vec![ThinVec::new(); n],
             creations: Vec::new(),
             import_time: HashMap::default(),
             iter_calls: HashMap::default(),
@@ -1315,23 +1376,22 @@ impl<'s> Project<'s> {
         let s = self.funcs[f].summary;
         let heavy_trip = self.rb.settings.heavy_trip_count;
         let nl = s.loops.len();
-        // Refilled in place: a recursive component comes here many times.
-        let mut compute = std::mem::take(&mut self.compute[f]);
-        let mut heavy = std::mem::take(&mut self.heavy_loops[f]);
         // (Through the table alone: the writes to `self` below leave it be.)
         let (calls, file) = (&self.calls, self.funcs[f].file);
         let call = |c: &CallSite| calls.get(file, c);
         let target = |ci: usize| call(&s.calls[ci]).map(|r| &r.0);
         let effect = |ci: usize| call(&s.calls[ci]).and_then(|r| r.1);
-        compute.clear();
-        heavy.clear();
         let mut e = Effects::default();
         let LoopScratch {
             io_in,
             work_in,
             unknown_in,
             vector_elementwise,
+            compute,
+            heavy,
         } = scratch;
+        compute.clear();
+        heavy.clear();
         // Only a call in a loop can work per element.
         vector_elementwise.clear();
         if nl > 0 {
@@ -1428,7 +1488,7 @@ impl<'s> Project<'s> {
                         .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
                 let what = fact.kind;
                 if let Some(t) = big {
-                    heavy.push(l as u32);
+                    heavy.push(l);
                     set(
                         &mut e.cpu_strong,
                         Ev::direct(
@@ -1438,7 +1498,7 @@ impl<'s> Project<'s> {
                         ),
                     );
                 } else if nested {
-                    heavy.push(l as u32);
+                    heavy.push(l);
                     set(
                         &mut e.cpu_strong,
                         Ev::direct(fact.start, "heavy-loop", Detail::NestedLoop { what }),
@@ -1566,8 +1626,17 @@ impl<'s> Project<'s> {
         if unknown_call {
             e.cpu_weak = None;
         }
-        self.heavy_loops[f] = heavy;
-        self.compute[f] = compute;
+        let marks = self.loop_marks.of_mut(f);
+        for (l, m) in marks.iter_mut().enumerate() {
+            *m = if compute.get(l).copied().unwrap_or(false) {
+                COMPUTE
+            } else {
+                0
+            };
+        }
+        for &l in heavy.iter() {
+            marks[l] |= HEAVY;
+        }
         self.uncertain[f] = unknown_call;
         e
     }
@@ -1651,8 +1720,7 @@ impl<'s> Project<'s> {
     /// profiles are to be joined (they ask the checks' helpers, such as
     /// [`Project::waits_only`], which index these tables).
     pub fn release_checked(&mut self) {
-        self.heavy_loops = Vec::new();
-        self.compute = Vec::new();
+        self.loop_marks = LoopMarks::default();
         self.recursive = Vec::new();
         self.uncertain = Vec::new();
         self.shared = Default::default();
@@ -1665,10 +1733,9 @@ impl<'s> Project<'s> {
     /// the outermost heavy loop of a nest once.
     pub fn outermost_heavy(&self, f: FuncId, l: u32) -> bool {
         let loops = &self.funcs[f].summary.loops;
-        let heavy = &self.heavy_loops[f];
         let mut parent = loops[l as usize].parent;
         while let Some(pl) = parent {
-            if heavy.contains(&pl) {
+            if self.loop_marks.is_heavy(f, pl) {
                 return false;
             }
             parent = loops[pl as usize].parent;

@@ -14,8 +14,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !s.is_async {
             continue;
         }
-        let heavy = &p.heavy_loops[f];
-        for &l in heavy {
+        for l in p.loop_marks.heavy(f) {
             let fact = &s.loops[l as usize];
             if !p.outermost_heavy(f, l) {
                 continue;

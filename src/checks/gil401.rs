@@ -18,9 +18,8 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let s = p.funcs[f].summary;
-        let heavy = &p.heavy_loops[f];
         let mut candidates = Vec::new();
-        for &l in heavy {
+        for l in p.loop_marks.heavy(f) {
             let fact = &s.loops[l as usize];
             if !p.outermost_heavy(f, l) || fact.kind == LoopKind::Comprehension {
                 continue;

@@ -33,7 +33,7 @@ pub fn elementwise(p: &Project, f: FuncId, l: u32) -> bool {
         && !fact.array_irregular
         && !fact.has_text
         && fact.trip.is_none_or(|t| t >= 64)
-        && p.compute[f].get(l as usize).copied().unwrap_or(false)
+        && p.loop_marks.is_compute(f, l)
         && !has_inner(p, f, l)
 }
 
