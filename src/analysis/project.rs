@@ -1184,30 +1184,38 @@ impl<'s> Project<'s> {
         self.dispatches = out;
     }
 
-    /// Resolve the project functions called for an iterable.
+    /// Resolve the project functions called for an iterable, in runs of
+    /// functions in parallel (a name of a file resolves alike wherever it
+    /// is met, so the order they are kept in does not matter).
     #[inline(never)]
     fn resolve_iter_calls(&mut self, index: &Index<'s>) {
         let r = self.resolver(index);
-        let mut walk = Walk::default();
-        let mut out = HashMap::default();
-        for id in 0..self.funcs.len() {
-            let file = self.funcs[id].file;
-            let s = self.funcs[id].summary;
-            let loops = s.loops.iter().map(|l| &l.items);
-            let maps = s
-                .dispatches()
-                .iter()
-                .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
-            for items in loops.chain(maps) {
-                if let &crate::semantic::Items::Call(q) = items {
-                    let q = self.file_text(file, q);
-                    if let Target::Func(g) = r.resolve_target(file, q, &mut walk) {
-                        out.insert((file, q.to_string()), g);
+        let found: Vec<((usize, String), FuncId)> = self
+            .funcs
+            .par_chunks(1024)
+            .map_init(Walk::default, |walk, run| {
+                let mut out = Vec::new();
+                for node in run {
+                    let (file, s) = (node.file, node.summary);
+                    let loops = s.loops.iter().map(|l| &l.items);
+                    let maps = s
+                        .dispatches()
+                        .iter()
+                        .filter_map(|d| d.chunking.as_ref().map(|c| &c.items));
+                    for items in loops.chain(maps) {
+                        if let &crate::semantic::Items::Call(q) = items {
+                            let q = self.file_text(file, q);
+                            if let Target::Func(g) = r.resolve_target(file, q, walk) {
+                                out.push(((file, q.to_string()), g));
+                            }
+                        }
                     }
                 }
-            }
-        }
-        self.iter_calls = out;
+                out
+            })
+            .flatten_iter()
+            .collect();
+        self.iter_calls = found.into_iter().collect();
     }
 
     /// Functions run at import time: reached by calls made at module
