@@ -350,11 +350,21 @@ impl IdTable {
 
     /// The number of `name`: `id`, unless it has one already.
     fn first<'k>(&mut self, name: &str, id: u32, name_of: impl Fn(u32) -> &'k str) -> u32 {
-        match self.0.entry(
-            Self::hash(name),
-            |&k| name_of(k) == name,
-            |&k| Self::hash(name_of(k)),
-        ) {
+        self.first_hashed(Self::hash(name), name, id, name_of)
+    }
+
+    /// [`IdTable::first`], given the name's hash.
+    fn first_hashed<'k>(
+        &mut self,
+        hash: u64,
+        name: &str,
+        id: u32,
+        name_of: impl Fn(u32) -> &'k str,
+    ) -> u32 {
+        match self
+            .0
+            .entry(hash, |&k| name_of(k) == name, |&k| Self::hash(name_of(k)))
+        {
             hashbrown::hash_table::Entry::Occupied(o) => *o.get(),
             hashbrown::hash_table::Entry::Vacant(v) => *v.insert(id).get(),
         }
@@ -933,6 +943,13 @@ impl<'s> Project<'s> {
         // also defines. Only the others (`own`) keep tables of their own.
         let mut own = vec![false; modules.len()];
         let mut global_funcs = IdTable::with_capacity(n_funcs);
+        // The names' hashes in parallel: the table is filled in order, but
+        // reading each name is most of the cost.
+        let hashes: Vec<u64> = funcs
+            .par_iter()
+            .with_min_len(1024)
+            .map(|n: &FuncNode| IdTable::hash(n.summary.full()))
+            .collect();
         let mut classes = sized(n_classes);
         for (fi, m) in modules.iter().enumerate() {
             let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
@@ -940,8 +957,9 @@ impl<'s> Project<'s> {
             if unique {
                 for (k, f) in m.functions.iter().enumerate() {
                     let id = (func_start[fi] + k) as u32;
+                    let name_of = |i: u32| funcs[i as usize].summary.full();
                     let first =
-                        global_funcs.first(f.full(), id, |i| funcs[i as usize].summary.full());
+                        global_funcs.first_hashed(hashes[id as usize], f.full(), id, name_of);
                     own[fi] |= funcs[first as usize].file != fi;
                 }
                 for (ci, c) in m.classes.iter().enumerate() {
