@@ -1652,13 +1652,10 @@ impl<'s> Project<'s> {
         if unknown_call {
             e.cpu_weak = None;
         }
+        // (`compute` has a place per loop whenever there are loops.)
         let marks = self.loop_marks.of_mut(f);
-        for (l, m) in marks.iter_mut().enumerate() {
-            *m = if compute.get(l).copied().unwrap_or(false) {
-                COMPUTE
-            } else {
-                0
-            };
+        for (m, &c) in marks.iter_mut().zip(compute.iter()) {
+            *m = if c { COMPUTE } else { 0 };
         }
         for &l in heavy.iter() {
             marks[l] |= HEAVY;
