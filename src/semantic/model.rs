@@ -140,7 +140,7 @@ impl Names {
     }
 }
 
-/// A resolved call. Its start, flags, loop and end are packed, 20 bytes a
+/// A resolved call. Its start, flags, loop and end are packed, 16 bytes a
 /// call (a project has hundreds of thousands of call sites): add one to a
 /// function with [`FunctionSummary::push_call`], which keeps what does not
 /// fit (a shared receiver's key, a start far from the function's, an end
@@ -157,44 +157,56 @@ pub struct CallSite {
     /// either does not fit, the start then kept in the function's [`Rare`]
     /// parts.
     start: u32,
-    /// The `CALL_*` flags and the receiver's kind in the low byte; above
-    /// them the innermost enclosing loop plus one (0 outside loops).
-    loop_flags: u32,
-    /// The end: rows after the start in the top [`END_ROW_BITS`] bits,
-    /// the column in the rest; [`WIDE_END`] when either does not fit, the
-    /// end then kept in the function's [`Rare`] parts.
-    end: u32,
+    /// Three fields: the `CALL_*` flags and the receiver's kind in the
+    /// low byte; above them, in [`LOOP_BITS`] bits, the innermost
+    /// enclosing loop plus one (0 outside loops); in the top [`END_BITS`]
+    /// bits, the end: rows after the start in [`END_ROW_BITS`] bits and
+    /// the column in the rest, or [`WIDE_END`] when either does not fit,
+    /// the end then kept in the function's [`Rare`] parts (a call ends
+    /// within a few rows and columns of its start: in a corpus of wheels,
+    /// 0.6% of calls do not).
+    packed: u32,
 }
 
-/// Bits of [`CallSite`]'s end for the rows a call spans.
-const END_ROW_BITS: u32 = 11;
+/// Bits of [`CallSite`]'s packed field for the innermost loop.
+const LOOP_BITS: u32 = 12;
+/// Bits of [`CallSite`]'s packed field for the end, and of them for the
+/// rows a call spans.
+const END_BITS: u32 = 12;
+const END_ROW_BITS: u32 = 3;
 /// A call whose end is kept apart.
-const WIDE_END: u32 = u32::MAX;
+const WIDE_END: u32 = (1 << END_BITS) - 1;
 /// Bits of [`CallSite`]'s start for the rows after the function's start
 /// (a million: a module's `<module>` spans the whole file).
 const START_ROW_BITS: u32 = 20;
 /// A call whose start is kept apart.
 const WIDE_START: u32 = u32::MAX;
 
-/// `at` packed as rows after `from` in the top `row_bits` bits and its
-/// column in the rest, or `u32::MAX` ([`WIDE_START`], [`WIDE_END`]) when
-/// either does not fit. The most rows is one less than the bits hold, so
-/// that a packed location is never `u32::MAX` itself.
-fn pack_near(from: Location, at: Location, row_bits: u32) -> u32 {
-    let col_bits = 32 - row_bits;
+/// `at` packed into `bits` bits as rows after `from` in the top `row_bits`
+/// of them and its column in the rest, or every bit of them set
+/// ([`WIDE_START`], [`WIDE_END`]) when either does not fit. The most rows
+/// is one less than the bits hold, so that a packed location never has
+/// every bit set itself.
+fn pack_near(from: Location, at: Location, bits: u32, row_bits: u32) -> u32 {
+    let col_bits = bits - row_bits;
     let max_rows = (1 << row_bits) - 2;
     match at.row.checked_sub(from.row) {
         Some(rows) if rows <= max_rows && at.column >> col_bits == 0 => {
             (rows << col_bits) | at.column
         }
-        _ => u32::MAX,
+        _ => wide(bits),
     }
 }
 
+/// Every bit of `bits` set: a location kept apart.
+fn wide(bits: u32) -> u32 {
+    u32::MAX >> (32 - bits)
+}
+
 /// What [`pack_near`] packed, or `None` for a location kept apart.
-fn unpack_near(from: Location, packed: u32, row_bits: u32) -> Option<Location> {
-    let col_bits = 32 - row_bits;
-    (packed != u32::MAX).then(|| Location {
+fn unpack_near(from: Location, packed: u32, bits: u32, row_bits: u32) -> Option<Location> {
+    let col_bits = bits - row_bits;
+    (packed != wide(bits)).then(|| Location {
         row: from.row + (packed >> col_bits),
         column: packed & ((1 << col_bits) - 1),
     })
@@ -234,7 +246,7 @@ const CALL_SELF_OBJ: u8 = 1 << 6;
 const CALL_SHARED: u8 = 2 << 6;
 const CALL_RECEIVER: u8 = 3 << 6;
 /// The largest loop index plus one that [`CallSite`] keeps.
-const MAX_LOOP: u32 = (1 << 24) - 1;
+const MAX_LOOP: u32 = (1 << LOOP_BITS) - 1;
 
 impl CallSite {
     fn new(
@@ -258,9 +270,9 @@ impl CallSite {
             | flag(f.locked, CALL_LOCKED)
             | flag(f.main_guard, CALL_MAIN_GUARD)
             | kind;
-        // A loop index past the 24 bits left is taken as no loop: a call
-        // is then not seen working per element (a missed finding, never a
-        // wrong one). No real function has 16 million loops.
+        // A loop index past its bits is taken as no loop: a call is then
+        // not seen working per element (a missed finding, never a wrong
+        // one). No hand-written function has 4,000 loops.
         let in_loop = f
             .in_loop
             .and_then(|l| l.checked_add(1))
@@ -269,14 +281,20 @@ impl CallSite {
         CallSite {
             target,
             display,
-            start: pack_near(from, start, START_ROW_BITS),
-            loop_flags: (in_loop << 8) | u32::from(flags),
-            end: pack_near(start, end, END_ROW_BITS),
+            start: pack_near(from, start, 32, START_ROW_BITS),
+            packed: (pack_near(start, end, END_BITS, END_ROW_BITS) << (32 - END_BITS))
+                | (in_loop << 8)
+                | u32::from(flags),
         }
     }
 
     fn flags(&self) -> u8 {
-        self.loop_flags as u8
+        self.packed as u8
+    }
+
+    /// The end as packed, or [`WIDE_END`].
+    fn end(&self) -> u32 {
+        self.packed >> (32 - END_BITS)
     }
 
     /// See [`CallFacts::awaited`].
@@ -291,7 +309,7 @@ impl CallSite {
 
     /// Innermost enclosing loop.
     pub fn in_loop(&self) -> Option<u32> {
-        (self.loop_flags >> 8).checked_sub(1)
+        ((self.packed >> 8) & MAX_LOOP).checked_sub(1)
     }
 
     /// Inside an `except` handler.
@@ -673,7 +691,7 @@ impl FunctionSummary {
         if site.start == WIDE_START {
             self.rare_mut().wide_starts.push((ci, start));
         }
-        if site.end == WIDE_END {
+        if site.end() == WIDE_END {
             self.rare_mut().wide_ends.push((ci, end));
         }
         if let Receiver::Shared(k) = facts.receiver {
@@ -685,7 +703,7 @@ impl FunctionSummary {
     /// Where call `ci` starts.
     pub fn call_start(&self, ci: usize) -> Location {
         // (`push_call` keeps every start it cannot pack.)
-        unpack_near(self.def_loc, self.calls[ci].start, START_ROW_BITS)
+        unpack_near(self.def_loc, self.calls[ci].start, 32, START_ROW_BITS)
             .or_else(|| of_call(&self.rare().wide_starts, ci))
             .unwrap_or(self.def_loc)
     }
@@ -694,7 +712,7 @@ impl FunctionSummary {
     pub fn call_end(&self, ci: usize) -> Location {
         let start = self.call_start(ci);
         // (`push_call` keeps every end it cannot pack.)
-        unpack_near(start, self.calls[ci].end, END_ROW_BITS)
+        unpack_near(start, self.calls[ci].end(), END_BITS, END_ROW_BITS)
             .or_else(|| of_call(&self.rare().wide_ends, ci))
             .unwrap_or(start)
     }
@@ -927,7 +945,7 @@ mod tests {
 
     /// The column bits [`pack_near`] leaves after the rows.
     const START_COL_BITS: u32 = 32 - START_ROW_BITS;
-    const END_COL_BITS: u32 = 32 - END_ROW_BITS;
+    const END_COL_BITS: u32 = END_BITS - END_ROW_BITS;
 
     /// A call with no flag set, outside loops, on no receiver.
     fn plain_facts() -> CallFacts {
@@ -1020,7 +1038,7 @@ mod tests {
         ];
         assert_eq!(got, want);
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
-        assert_eq!(std::mem::size_of::<CallSite>(), 20);
+        assert_eq!(std::mem::size_of::<CallSite>(), 16);
         assert_eq!(std::mem::size_of::<FunctionSummary>(), 88);
     }
 
@@ -1073,18 +1091,19 @@ mod tests {
         let mut f = FunctionSummary::new(name, start, start.row);
         let facts = plain_facts();
         let col_max = (1 << END_COL_BITS) - 1;
+        let max_rows = (1 << END_ROW_BITS) - 2;
         let ends = [
             (loc(10, 9), false),
             (loc(10, 0), false),
             (loc(12, 1), false),
             // The most rows and columns packed, and one past each.
-            (loc(10 + 2046, 3), false),
-            (loc(10 + 2047, 3), true),
+            (loc(10 + max_rows, 3), false),
+            (loc(10 + max_rows + 1, 3), true),
             (loc(11, col_max), false),
             (loc(11, col_max + 1), true),
-            (loc(10 + 2046, col_max), false),
+            (loc(10 + max_rows, col_max), false),
             // Every bit set would read as kept apart: it is.
-            (loc(10 + 2047, col_max), true),
+            (loc(10 + max_rows + 1, col_max), true),
             (loc(u32::MAX, u32::MAX), true),
             // Before the start (no real call; still kept as given).
             (loc(9, 1), true),
@@ -1095,7 +1114,7 @@ mod tests {
         }
         for (ci, (end, wide)) in ends.iter().enumerate() {
             assert_eq!(f.call_end(ci), *end, "call {ci}");
-            assert_eq!(f.calls[ci].end == WIDE_END, *wide, "call {ci}");
+            assert_eq!(f.calls[ci].end() == WIDE_END, *wide, "call {ci}");
         }
         assert_eq!(f.rare().wide_ends.len(), 5);
         assert!(f.rare().shared_keys.is_empty() && f.dispatches().is_empty());
