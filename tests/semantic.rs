@@ -26,7 +26,7 @@ fn calls(m: &ModuleSummary, qualname: &str) -> Vec<String> {
                 m.functions.iter().map(|f| f.qualname()).collect::<Vec<_>>()
             )
         });
-    f.calls
+    f.calls()
         .iter()
         .map(|c| m.names.get(c.target).to_string())
         .collect()
@@ -170,7 +170,7 @@ fn accesses(m: &ModuleSummary, qualname: &str) -> Vec<(String, String, bool)> {
         .iter()
         .find(|f| f.qualname() == qualname)
         .unwrap();
-    f.accesses
+    f.accesses()
         .iter()
         .map(|a| {
             (
@@ -219,7 +219,7 @@ fn places_exclude_locals_thread_locals_and_fresh_objects() {
     );
     let f = m.functions.iter().find(|f| f.qualname() == "C.m").unwrap();
     let keys: Vec<&str> = f
-        .accesses
+        .accesses()
         .iter()
         .map(|a| m.texts.get(a.place.key))
         .collect();
@@ -284,7 +284,7 @@ fn main_guard_marks_module_level_calls() {
     );
     let module = func(&m, "<module>");
     let guarded: Vec<(String, bool)> = module
-        .calls
+        .calls()
         .iter()
         .map(|c| (m.names.get(c.target).to_string(), c.main_guard()))
         .collect();
@@ -368,7 +368,7 @@ fn loops_know_their_dependencies_and_array_access() {
     );
     let f = func(&m, "kernels");
     let facts: Vec<(bool, u32, bool)> = f
-        .loops
+        .loops()
         .iter()
         .filter(|l| l.parent.is_none())
         .map(|l| (l.independent, l.array_elems, l.array_irregular))
@@ -386,14 +386,14 @@ fn loops_know_their_dependencies_and_array_access() {
         ]
     );
     assert_eq!(
-        f.loops[0].vector.map(|v| m.texts.get(v)),
+        f.loops()[0].vector.map(|v| m.texts.get(v)),
         Some("out[:n] = a[:n] * b[:n]")
     );
     assert_eq!(
-        f.loops[1].vector.map(|v| m.texts.get(v)),
+        f.loops()[1].vector.map(|v| m.texts.get(v)),
         Some("total += a[:n].sum()")
     );
-    assert_eq!(f.loops[2].vector, None);
+    assert_eq!(f.loops()[2].vector, None);
 }
 
 #[test]
@@ -404,7 +404,7 @@ fn vector_forms_use_whole_arrays_and_ufuncs() {
         false,
     );
     let vectors: Vec<Option<&str>> = func(&m, "f")
-        .loops
+        .loops()
         .iter()
         .map(|l| l.vector.map(|v| m.texts.get(v)))
         .collect();
@@ -427,7 +427,11 @@ fn jit_constructs_and_decorators_are_recorded() {
         false,
     );
     assert_eq!(func(&m, "fast").decorators(), ["numba.njit"]);
-    let kinds: Vec<&str> = func(&m, "slow").constructs.iter().map(|c| c.kind).collect();
+    let kinds: Vec<&str> = func(&m, "slow")
+        .constructs()
+        .iter()
+        .map(|c| c.kind)
+        .collect();
     for k in [
         "kwargs",
         "dict-literal",
@@ -458,5 +462,5 @@ fn functions_know_their_line_span_and_unresolved_calls() {
         .find(|f| f.qualname() == "outer")
         .unwrap();
     // `conn.recv(...)` cannot be resolved; `time.sleep` can.
-    assert_eq!(outer.unresolved_calls, vec![(7, 8)]);
+    assert_eq!(outer.unresolved_calls(), vec![(7, 8)]);
 }

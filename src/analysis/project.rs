@@ -450,7 +450,7 @@ impl LoopMarks {
         start.push(0);
         for m in modules {
             for f in &m.functions {
-                at += f.loops.len() as u32;
+                at += f.loops().len() as u32;
                 start.push(at);
             }
         }
@@ -785,7 +785,7 @@ impl<'s> Resolver<'_, 's> {
             let first = self.index.func_start[file];
             for (k, s) in self.modules[file].functions.iter().enumerate() {
                 let id = first + k;
-                for (ci, c) in s.calls.iter().enumerate() {
+                for (ci, c) in s.calls().iter().enumerate() {
                     // Names are distinct within a file's table: its index
                     // is the name.
                     let slot = &mut slots[c.target.0 as usize];
@@ -1057,7 +1057,7 @@ impl<'s> Project<'s> {
 
     /// Where call `ci` of function `f` goes.
     pub fn call_target(&self, f: FuncId, ci: usize) -> Option<&Target<'s>> {
-        self.resolved(f, &self.funcs[f].summary.calls[ci])
+        self.resolved(f, &self.funcs[f].summary.calls()[ci])
             .map(|r| &r.0)
     }
 
@@ -1065,7 +1065,7 @@ impl<'s> Project<'s> {
     pub fn call_targets(&self, f: FuncId) -> impl Iterator<Item = Option<&Target<'s>>> + '_ {
         self.funcs[f]
             .summary
-            .calls
+            .calls()
             .iter()
             .map(move |c| self.resolved(f, c).map(|r| &r.0))
     }
@@ -1155,7 +1155,7 @@ impl<'s> Project<'s> {
         }
         // Thread subclasses: constructing one dispatches its run().
         for (id, ci, run, ctx) in subclass_starts {
-            let c = &self.funcs[id].summary.calls[ci];
+            let c = &self.funcs[id].summary.calls()[ci];
             let display = self.call_name(id, c.display);
             let site = DispatchSite {
                 start: self.funcs[id].summary.call_start(ci),
@@ -1215,7 +1215,7 @@ impl<'s> Project<'s> {
                 let mut out = Vec::new();
                 for node in run {
                     let (file, s) = (node.file, node.summary);
-                    let loops = s.loops.iter().map(|l| &l.items);
+                    let loops = s.loops().iter().map(|l| &l.items);
                     let maps = s
                         .dispatches()
                         .iter()
@@ -1246,7 +1246,7 @@ impl<'s> Project<'s> {
             if !s.is_module {
                 continue;
             }
-            for (ci, c) in s.calls.iter().enumerate() {
+            for (ci, c) in s.calls().iter().enumerate() {
                 if c.main_guard() {
                     continue;
                 }
@@ -1303,7 +1303,7 @@ impl<'s> Project<'s> {
             stack.push(root);
             on_stack[root] = true;
             while let Some(&mut (v, ref mut ei)) = work.last_mut() {
-                let next = self.funcs[v].summary.calls[*ei..]
+                let next = self.funcs[v].summary.calls()[*ei..]
                     .iter()
                     .enumerate()
                     .find_map(|(k, c)| match self.resolved(v, c) {
@@ -1379,7 +1379,7 @@ impl<'s> Project<'s> {
     fn self_calls(&self, f: FuncId) -> (bool, bool) {
         let s = self.funcs[f].summary;
         let mut calls_itself = false;
-        for (c, t) in s.calls.iter().zip(self.call_targets(f)) {
+        for (c, t) in s.calls().iter().zip(self.call_targets(f)) {
             if t == Some(&Target::Func(f)) {
                 if c.arith() {
                     return (true, true);
@@ -1392,7 +1392,7 @@ impl<'s> Project<'s> {
 
     /// The rulebook's effect of an external callee (`None` for any other).
     fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
-        self.resolved(f, &self.funcs[f].summary.calls[ci])
+        self.resolved(f, &self.funcs[f].summary.calls()[ci])
             .and_then(|r| r.1)
     }
 
@@ -1401,12 +1401,12 @@ impl<'s> Project<'s> {
     fn direct_effects(&mut self, f: FuncId, scratch: &mut LoopScratch) -> Effects {
         let s = self.funcs[f].summary;
         let heavy_trip = self.rb.settings.heavy_trip_count;
-        let nl = s.loops.len();
+        let nl = s.loops().len();
         // (Through the table alone: the writes to `self` below leave it be.)
         let (calls, file) = (&self.calls, self.funcs[f].file);
         let call = |c: &CallSite| calls.get(file, c);
-        let target = |ci: usize| call(&s.calls[ci]).map(|r| &r.0);
-        let effect = |ci: usize| call(&s.calls[ci]).and_then(|r| r.1);
+        let target = |ci: usize| call(&s.calls()[ci]).map(|r| &r.0);
+        let effect = |ci: usize| call(&s.calls()[ci]).and_then(|r| r.1);
         let mut e = Effects::default();
         let LoopScratch {
             io_in,
@@ -1421,7 +1421,7 @@ impl<'s> Project<'s> {
         // Only a call in a loop can work per element.
         vector_elementwise.clear();
         if nl > 0 {
-            vector_elementwise.resize(s.calls.len(), false);
+            vector_elementwise.resize(s.calls().len(), false);
             // Per loop: I/O (or awaits) in its body; work in it or below it.
             for v in [&mut *io_in, &mut *work_in, &mut *unknown_in] {
                 v.clear();
@@ -1429,9 +1429,10 @@ impl<'s> Project<'s> {
             }
             // A loop and the loops around it, innermost first.
             let ancestors = |l: u32| {
-                std::iter::successors(Some(l), |&c| s.loops[c as usize].parent).map(|c| c as usize)
+                std::iter::successors(Some(l), |&c| s.loops()[c as usize].parent)
+                    .map(|c| c as usize)
             };
-            for (l, fact) in s.loops.iter().enumerate() {
+            for (l, fact) in s.loops().iter().enumerate() {
                 if fact.has_work {
                     for a in ancestors(l as u32) {
                         work_in[a] = true;
@@ -1448,12 +1449,12 @@ impl<'s> Project<'s> {
                     }
                 }
             }
-            for (ci, c) in s.calls.iter().enumerate() {
+            for (ci, c) in s.calls().iter().enumerate() {
                 let Some(l) = c.in_loop() else { continue };
                 let chain = ancestors(l);
                 let per_element = chain.clone().any(|a| {
-                    matches!(s.loops[a].iter, IterKind::Range | IterKind::File)
-                        && s.loops[a].trip.is_none_or(|t| t >= 64)
+                    matches!(s.loops()[a].iter, IterKind::Range | IterKind::File)
+                        && s.loops()[a].trip.is_none_or(|t| t >= 64)
                 });
                 let mut is_unknown = false;
                 let (is_io, is_work) = match target(ci) {
@@ -1501,14 +1502,14 @@ impl<'s> Project<'s> {
                 }
             }
             compute.extend((0..nl).map(|l| work_in[l] && !io_in[l] && !unknown_in[l]));
-            for (l, fact) in s.loops.iter().enumerate() {
+            for (l, fact) in s.loops().iter().enumerate() {
                 if !compute[l] {
                     continue;
                 }
-                let big =
-                    ancestors(l as u32).find_map(|a| s.loops[a].trip.filter(|t| *t >= heavy_trip));
+                let big = ancestors(l as u32)
+                    .find_map(|a| s.loops()[a].trip.filter(|t| *t >= heavy_trip));
                 let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
-                    || s.loops
+                    || s.loops()
                         .iter()
                         .enumerate()
                         .any(|(j, o)| o.parent == Some(l as u32) && compute[j]);
@@ -1541,7 +1542,7 @@ impl<'s> Project<'s> {
         // Light CPU evidence needs the whole body to be known: a call advise
         // cannot follow may be what the function really waits on.
         let unknown_call = s.has_unknown
-            || s.calls
+            || s.calls()
                 .iter()
                 .any(|c| !c.in_handler() && matches!(call(c), Some((Target::External(_), None))));
         if self.recursive[f] {
@@ -1550,7 +1551,7 @@ impl<'s> Project<'s> {
                 Ev::direct(s.def_loc, "recursion", Detail::Recursion(f as u32)),
             );
         }
-        for (ci, c) in s.calls.iter().enumerate() {
+        for (ci, c) in s.calls().iter().enumerate() {
             if c.cold() {
                 continue;
             }
@@ -1755,7 +1756,7 @@ impl<'s> Project<'s> {
     /// Is heavy loop `l` of `f` outside every other heavy loop? Rules report
     /// the outermost heavy loop of a nest once.
     pub fn outermost_heavy(&self, f: FuncId, l: u32) -> bool {
-        let loops = &self.funcs[f].summary.loops;
+        let loops = &self.funcs[f].summary.loops();
         let mut parent = loops[l as usize].parent;
         while let Some(pl) = parent {
             if self.loop_marks.is_heavy(f, pl) {
@@ -1814,7 +1815,7 @@ impl<'s> Project<'s> {
     /// The text of a piece of evidence: `for loop doing Python arithmetic`,
     /// `` `requests.get` ``.
     pub fn detail(&self, ev: &Ev) -> String {
-        let site = |f: u32, ci: u32| &self.funcs[f as usize].summary.calls[ci as usize];
+        let site = |f: u32, ci: u32| &self.funcs[f as usize].summary.calls()[ci as usize];
         let target = |f: u32, ci: u32| match self.call_target(f as usize, ci as usize) {
             Some(Target::External(q)) => q.to_string(),
             _ => self.call_name(f as usize, site(f, ci).target).to_string(),

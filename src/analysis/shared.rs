@@ -126,7 +126,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
     let mut work: Vec<(FuncId, bool)> = Vec::new();
     for f in 0..n {
         let s = p.funcs[f].summary;
-        for (ci, c) in s.calls.iter().enumerate() {
+        for (ci, c) in s.calls().iter().enumerate() {
             if c.in_loop().is_none() || c.in_handler() {
                 continue;
             }
@@ -149,7 +149,7 @@ fn mark_multi(p: &Project, entries: &mut [Entry]) {
             repeated[f] = true;
             same_self[f] |= on_one;
             let s = p.funcs[f].summary;
-            for ci in 0..s.calls.len() {
+            for ci in 0..s.calls().len() {
                 if let Some(&Target::Func(g)) = p.call_target(f, ci) {
                     let next = match s.receiver(ci) {
                         Receiver::SelfObj => same_self[f],
@@ -250,7 +250,7 @@ impl SharedState {
                 }
                 let (f, inst, locked) = state;
                 let s = p.funcs[f].summary;
-                for (ai, a) in s.accesses.iter().enumerate() {
+                for (ai, a) in s.accesses().iter().enumerate() {
                     if a.kind == AccessKind::AcrossAwait {
                         continue;
                     }
@@ -275,7 +275,7 @@ impl SharedState {
                         by_place.entry(key).or_default().push(occ);
                     }
                 }
-                for (ci, c) in s.calls.iter().enumerate() {
+                for (ci, c) in s.calls().iter().enumerate() {
                     let Some(&Target::Func(g)) = p.call_target(f, ci) else {
                         continue;
                     };
@@ -291,7 +291,7 @@ impl SharedState {
                 }
             }
         }
-        let access = |o: &Occ| &p.funcs[o.func].summary.accesses[o.access];
+        let access = |o: &Occ| &p.funcs[o.func].summary.accesses()[o.access];
         // Does this occurrence's entry run concurrently with itself on it?
         let itself = |o: &Occ| {
             let e = &entries[o.entry];

@@ -14,7 +14,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !s.is_async {
             continue;
         }
-        for (ci, call) in s.calls.iter().enumerate() {
+        for (ci, call) in s.calls().iter().enumerate() {
             if call.awaited() || call.cold() {
                 continue;
             }

@@ -15,7 +15,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for l in p.loop_marks.heavy(f) {
-            let fact = &s.loops[l as usize];
+            let fact = &s.loops()[l as usize];
             if !p.outermost_heavy(f, l) {
                 continue;
             }
@@ -39,7 +39,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 ],
             ));
         }
-        for (ci, call) in s.calls.iter().enumerate() {
+        for (ci, call) in s.calls().iter().enumerate() {
             if call.awaited() || call.cold() {
                 continue;
             }

@@ -28,7 +28,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 let Some(l) = d.site.in_loop else { continue };
                 let s = p.funcs[d.from].summary;
                 let file = p.funcs[d.from].file;
-                let fact = &s.loops[l as usize];
+                let fact = &s.loops()[l as usize];
                 let Some(items) = describe_items(p, file, &fact.items, at_scale) else {
                     continue;
                 };

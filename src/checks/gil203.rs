@@ -16,7 +16,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !s.is_async {
             continue;
         }
-        for a in &s.accesses {
+        for a in s.accesses() {
             if a.kind != AccessKind::AcrossAwait || a.locked || a.loop_locked {
                 continue;
             }

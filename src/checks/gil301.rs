@@ -17,7 +17,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let s = p.funcs[cr.from].summary;
-        let call = &s.calls[cr.call];
+        let call = &s.calls()[cr.call];
         let how = if s.is_module {
             if call.main_guard() {
                 continue;
@@ -28,7 +28,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let caller = p.funcs[m].summary;
-            let site = &caller.calls[ci];
+            let site = &caller.calls()[ci];
             let row = caller.call_start(ci).row;
             let shown = p.call_name(m, site.display);
             if shown == s.qualname() {

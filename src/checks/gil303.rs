@@ -32,7 +32,7 @@ fn endless_in(
     }
     let s = p.funcs[g].summary;
     let endless = s.is_generator()
-        && s.loops.iter().any(|l| match l.items {
+        && s.loops().iter().any(|l| match l.items {
             Items::Unbounded(_) => true,
             Items::Count(n) => n >= p.rb.settings.many_tasks,
             Items::Call(inner) => {

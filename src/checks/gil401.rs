@@ -20,7 +20,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         let s = p.funcs[f].summary;
         let mut candidates = Vec::new();
         for l in p.loop_marks.heavy(f) {
-            let fact = &s.loops[l as usize];
+            let fact = &s.loops()[l as usize];
             if !p.outermost_heavy(f, l) || fact.kind == LoopKind::Comprehension {
                 continue;
             }
@@ -34,7 +34,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for l in candidates {
-            let fact = &s.loops[l as usize];
+            let fact = &s.loops()[l as usize];
             let evidence = match fact.trip {
                 Some(t) if t >= p.rb.settings.heavy_trip_count => {
                     format!("a loop of {} iterations", group_digits(t))

@@ -16,7 +16,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let s = p.funcs[f].summary;
-        for (l, fact) in s.loops.iter().enumerate() {
+        for (l, fact) in s.loops().iter().enumerate() {
             if !elementwise(p, f, l as u32) {
                 continue;
             }

@@ -17,7 +17,11 @@ pub fn jitted(p: &Project, f: FuncId) -> bool {
 
 /// Does loop `l` contain another loop?
 pub fn has_inner(p: &Project, f: FuncId, l: u32) -> bool {
-    p.funcs[f].summary.loops.iter().any(|o| o.parent == Some(l))
+    p.funcs[f]
+        .summary
+        .loops()
+        .iter()
+        .any(|o| o.parent == Some(l))
 }
 
 /// A loop that only visits array elements by its index: `for i in
@@ -25,7 +29,7 @@ pub fn has_inner(p: &Project, f: FuncId, l: u32) -> bool {
 /// and more than a handful of iterations. GIL402's loop.
 pub fn elementwise(p: &Project, f: FuncId, l: u32) -> bool {
     let s = p.funcs[f].summary;
-    let fact = &s.loops[l as usize];
+    let fact = &s.loops()[l as usize];
     fact.kind == LoopKind::For
         && fact.iter == IterKind::Range
         && fact.var.is_some()
@@ -46,12 +50,12 @@ pub fn numeric_nest(p: &Project, f: FuncId, l: u32) -> bool {
         if j == l {
             return true;
         }
-        match s.loops[j as usize].parent {
+        match s.loops()[j as usize].parent {
             Some(pj) => j = pj,
             None => return false,
         }
     };
-    s.loops.iter().enumerate().all(|(j, fact)| {
+    s.loops().iter().enumerate().all(|(j, fact)| {
         !inside(j as u32)
             || (!fact.has_text
                 && !fact.untyped_index
@@ -99,7 +103,7 @@ fn jit_blocker_uncached(
         ));
     }
     let mut found: Vec<(Location, String)> = Vec::new();
-    for c in &s.constructs {
+    for c in s.constructs() {
         if c.kind == "method" {
             let method = c.method.map_or("", |m| p.text(f, m));
             found.push((c.at, format!("`.{method}()`")));
@@ -107,7 +111,7 @@ fn jit_blocker_uncached(
             found.push((c.at, what.clone()));
         }
     }
-    for (ci, c) in s.calls.iter().enumerate() {
+    for (ci, c) in s.calls().iter().enumerate() {
         match p.call_target(f, ci) {
             Some(Target::External(q)) => {
                 if p.rb.jit.calls.lookup(q) != Some(&true) {

@@ -72,7 +72,7 @@ pub type Extra<'f> = &'f dyn Fn(FuncId, &Access) -> Vec<(&'static str, String)>;
 pub fn report(cx: &Cx, code: &str, kinds: &[AccessKind], out: &mut Vec<Diagnostic>, extra: Extra) {
     let p = cx.p;
     for race in &p.shared.races {
-        let a = &p.funcs[race.func].summary.accesses[race.access];
+        let a = &p.funcs[race.func].summary.accesses()[race.access];
         if !kinds.contains(&a.kind) {
             continue;
         }

@@ -233,7 +233,7 @@ impl Joiner<'_, '_> {
         let p = self.p;
         let s = p.funcs[f].summary;
         let mut kind = LineKind::Plain;
-        for ci in 0..s.calls.len() {
+        for ci in 0..s.calls().len() {
             if !(s.call_start(ci).row <= line && line <= s.call_end(ci).row) {
                 continue;
             }
@@ -250,13 +250,13 @@ impl Joiner<'_, '_> {
             };
             kind = kind.max(k);
         }
-        if s.unresolved_calls
+        if s.unresolved_calls()
             .iter()
             .any(|&(a, b)| a <= line && line <= b)
         {
             kind = kind.max(LineKind::Unknown);
         }
-        if s.loops
+        if s.loops()
             .iter()
             .any(|l| l.iter == IterKind::Io && l.start.row <= line && line <= l.header_end.row)
         {

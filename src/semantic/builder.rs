@@ -7,6 +7,7 @@
 //! throughout it. Bindings are flow-insensitive: a name bound to two
 //! different things is `Unknown`, which keeps the analysis from guessing.
 
+use super::lists::FunctionLists;
 use super::model::*;
 use crate::rulebook::Rulebook;
 use crate::source::{LineIndex, Location};
@@ -187,6 +188,9 @@ pub struct Builder<'a> {
     is_package: bool,
     scopes: Vec<Scope<'a>>,
     funcs: Vec<FunctionSummary>,
+    /// Each function's lists as they grow, beside `funcs`; set in its
+    /// summary when the module is done.
+    lists: Vec<FunctionLists>,
     classes: Vec<ClassSummary>,
     cur: usize,
     loop_stack: Vec<u32>,
@@ -398,6 +402,7 @@ impl<'a> Builder<'a> {
             is_package,
             scopes: Vec::new(),
             funcs: Vec::new(),
+            lists: Vec::new(),
             classes: Vec::new(),
             cur: 0,
             loop_stack: Vec::new(),
@@ -540,6 +545,7 @@ impl<'a> Builder<'a> {
         );
         module.is_module = true;
         self.funcs.push(module);
+        self.lists.push(FunctionLists::default());
         self.collect_consts(body);
         self.prepass(body);
         self.visit_body(body);
@@ -548,6 +554,9 @@ impl<'a> Builder<'a> {
             .pop()
             .unwrap_or_else(|| Scope::new(ScopeKind::Module, ""));
         let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (k.name, b)));
+        for (f, lists) in self.funcs.iter_mut().zip(&self.lists) {
+            f.set_lists(lists);
+        }
         ModuleSummary {
             module: self.module,
             is_package: self.is_package,
@@ -971,7 +980,7 @@ impl<'a> Builder<'a> {
 
     fn mark_work(&mut self) {
         if let Some(&l) = self.loop_stack.last() {
-            self.funcs[self.cur].loops[l as usize].has_work = true;
+            self.lists[self.cur].loops[l as usize].has_work = true;
         }
     }
 
@@ -991,7 +1000,7 @@ impl<'a> Builder<'a> {
             None => Items::Unknown,
         };
         let parent = self.loop_stack.last().copied();
-        let f = &mut self.funcs[self.cur];
+        let f = &mut self.lists[self.cur];
         f.loops.push(LoopFact {
             start,
             header_end,
@@ -1127,6 +1136,7 @@ impl<'a> Builder<'a> {
             summary.rare_mut().decorators = decorators;
         }
         self.funcs.push(summary);
+        self.lists.push(FunctionLists::default());
         let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
         let saved_loops = std::mem::take(&mut self.loop_stack);
         let saved_awaited = std::mem::take(&mut self.awaited);
@@ -1408,13 +1418,13 @@ impl<'a> Builder<'a> {
                     self.funcs[self.cur].has_unknown = true;
                 }
                 if let Some(&l) = self.loop_stack.last() {
-                    self.funcs[self.cur].loops[l as usize].has_unknown = true;
+                    self.lists[self.cur].loops[l as usize].has_unknown = true;
                 }
                 let rows = (
                     self.loc(call.range().start()).row,
                     self.loc(call.range().end()).row,
                 );
-                self.funcs[self.cur].unresolved_calls.push(rows);
+                self.lists[self.cur].unresolved_calls.push(rows);
             }
             if let Binding::Qn(q) = &resolved {
                 let start = self.loc(call.range().start());
@@ -1446,7 +1456,15 @@ impl<'a> Builder<'a> {
                     receiver,
                     main_guard,
                 };
-                self.func().push_call(target, display, start, end, &facts);
+                let cur = self.cur;
+                self.funcs[cur].push_call(
+                    &mut self.lists[cur].calls,
+                    target,
+                    display,
+                    start,
+                    end,
+                    &facts,
+                );
             }
             self.call_shared_facts(call);
         }
@@ -1849,7 +1867,7 @@ impl<'a> Builder<'a> {
                 self.pop_loop();
                 if let Some(v) = self.derive_vector(f) {
                     let v = self.intern_text(&v);
-                    self.funcs[self.cur].loops[idx as usize].vector = Some(v);
+                    self.lists[self.cur].loops[idx as usize].vector = Some(v);
                 }
                 self.visit_body(&f.orelse);
             }
@@ -1866,7 +1884,7 @@ impl<'a> Builder<'a> {
                 };
                 if forever {
                     let forever = self.intern_text("a `while True` loop");
-                    self.funcs[self.cur].loops[idx as usize].items = Items::Unbounded(forever);
+                    self.lists[self.cur].loops[idx as usize].items = Items::Unbounded(forever);
                 }
                 self.visit_expr(&w.test);
                 self.enter_loop_body();
@@ -2077,7 +2095,7 @@ impl<'a> Builder<'a> {
     fn mark_await_all(&mut self) {
         let cur = self.cur;
         for &l in &self.loop_stack {
-            self.funcs[cur].loops[l as usize].has_await = true;
+            self.lists[cur].loops[l as usize].has_await = true;
         }
     }
 

@@ -1,6 +1,7 @@
 //! The facts the per-file stage hands to the project stage. No AST survives
 //! past this point: everything later works on these summaries.
 
+use super::lists::{FunctionLists, Lists};
 use crate::rulebook::ContextKind;
 use crate::source::Location;
 use thin_vec::ThinVec;
@@ -39,7 +40,7 @@ pub enum IterKind {
     Other,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct LoopFact {
     pub start: Location,
     /// End of the loop header (`for x in xs`).
@@ -146,7 +147,7 @@ impl Names {
 /// fit (a shared receiver's key, a start far from the function's, an end
 /// far from the start) beside the calls, and read its start and end with
 /// [`FunctionSummary::call_start`] and [`FunctionSummary::call_end`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct CallSite {
     /// The resolved qualified name of the callee, in the module's `names`.
     pub target: Name,
@@ -430,7 +431,7 @@ pub enum Items {
 
 /// A construct in a function body, for what a JIT compiler can compile
 /// (`rulebook::JIT_CONSTRUCTS`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Construct {
     pub kind: &'static str,
     pub at: Location,
@@ -459,7 +460,7 @@ pub enum PlaceRoot {
 
 /// A piece of state that may outlive one call: `counter` (global),
 /// `self.hits`, `self.counts[k]` (an item of `self.counts`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
     /// Identity: `g:app.stats.counter`, `n:app.main.<locals>.total`,
     /// `self.hits` (relative to an instance), `c:app.Worker.done`,
@@ -499,7 +500,7 @@ impl AccessKind {
 
 /// One read or write of a place in a function body. Its texts are in the
 /// module's [`Texts`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Access {
     pub place: Place,
     pub kind: AccessKind,
@@ -533,9 +534,9 @@ pub struct FreshLock {
     pub statement: String,
 }
 
-/// (Its lists are `ThinVec`s, a pointer each, empty without allocating:
-/// most functions leave most of them empty, and a summary is kept for
-/// every function of the project.)
+/// (Its lists are in one block, [`Lists`], a pointer in all, empty
+/// without allocating: most functions leave most of them empty, and a
+/// summary is kept for every function of the project.)
 #[derive(Debug, Clone)]
 pub struct FunctionSummary {
     /// The function's names: see [`FunctionSummary::qualname`],
@@ -548,24 +549,18 @@ pub struct FunctionSummary {
     pub is_async: bool,
     pub is_module: bool,
     /// [`FN_JOINS`] and [`FN_GENERATOR`]: flags rather than two more
-    /// `bool`s keep a summary at 88 bytes (a project keeps one for every
+    /// `bool`s keep a summary small (a project keeps one for every
     /// function).
     flags: u8,
     /// A call outside `except` handlers that advise cannot resolve and
     /// that is not a known-pure method.
     pub has_unknown: bool,
-    pub calls: ThinVec<CallSite>,
-    /// First and last line of each call advise could not resolve (and
-    /// that is not a known-pure method): what such a line spends its
-    /// time on is unknown when reading a profile.
-    pub unresolved_calls: ThinVec<(u32, u32)>,
-    pub loops: ThinVec<LoopFact>,
-    /// Reads and writes of shared-looking state, in source order.
-    pub accesses: ThinVec<Access>,
+    /// The calls, loops, accesses and constructs, as set by
+    /// [`FunctionSummary::set_lists`]: see [`FunctionSummary::calls`] and
+    /// the others.
+    lists: Lists,
     /// What few functions have, in one box: `None` for most.
     rare: Option<Box<Rare>>,
-    /// Constructs relevant to JIT compilation, first occurrence of each.
-    pub constructs: ThinVec<Construct>,
 }
 
 /// [`FunctionSummary::joins`].
@@ -618,13 +613,39 @@ impl FunctionSummary {
             is_module: false,
             flags: 0,
             has_unknown: false,
-            calls: ThinVec::new(),
-            unresolved_calls: ThinVec::new(),
-            loops: ThinVec::new(),
-            accesses: ThinVec::new(),
+            lists: Lists::EMPTY,
             rare: None,
-            constructs: ThinVec::new(),
         }
+    }
+
+    /// Set the lists, built apart ([`FunctionLists`]).
+    pub fn set_lists(&mut self, lists: &FunctionLists) {
+        self.lists = Lists::freeze(lists);
+    }
+
+    pub fn calls(&self) -> &[CallSite] {
+        self.lists.calls()
+    }
+
+    /// First and last line of each call advise could not resolve (and
+    /// that is not a known-pure method): what such a line spends its
+    /// time on is unknown when reading a profile.
+    pub fn unresolved_calls(&self) -> &[(u32, u32)] {
+        self.lists.unresolved_calls()
+    }
+
+    pub fn loops(&self) -> &[LoopFact] {
+        self.lists.loops()
+    }
+
+    /// Reads and writes of shared-looking state, in source order.
+    pub fn accesses(&self) -> &[Access] {
+        self.lists.accesses()
+    }
+
+    /// Constructs relevant to JIT compilation, first occurrence of each.
+    pub fn constructs(&self) -> &[Construct] {
+        self.lists.constructs()
     }
 
     /// Waits for dispatched work (`t.join()`, `f.result()`,
@@ -677,9 +698,10 @@ impl FunctionSummary {
         &self.rare().decorators
     }
 
-    /// Add a call.
+    /// Add a call to `calls`, the function's calls being built.
     pub fn push_call(
         &mut self,
+        calls: &mut Vec<CallSite>,
         target: Name,
         display: Name,
         start: Location,
@@ -687,7 +709,7 @@ impl FunctionSummary {
         facts: &CallFacts,
     ) {
         let site = CallSite::new(target, display, self.def_loc, start, end, facts);
-        let ci = self.calls.len() as u32;
+        let ci = calls.len() as u32;
         if site.start == WIDE_START {
             self.rare_mut().wide_starts.push((ci, start));
         }
@@ -697,13 +719,13 @@ impl FunctionSummary {
         if let Receiver::Shared(k) = facts.receiver {
             self.rare_mut().shared_keys.push((ci, k));
         }
-        self.calls.push(site);
+        calls.push(site);
     }
 
     /// Where call `ci` starts.
     pub fn call_start(&self, ci: usize) -> Location {
         // (`push_call` keeps every start it cannot pack.)
-        unpack_near(self.def_loc, self.calls[ci].start, 32, START_ROW_BITS)
+        unpack_near(self.def_loc, self.calls()[ci].start, 32, START_ROW_BITS)
             .or_else(|| of_call(&self.rare().wide_starts, ci))
             .unwrap_or(self.def_loc)
     }
@@ -712,14 +734,14 @@ impl FunctionSummary {
     pub fn call_end(&self, ci: usize) -> Location {
         let start = self.call_start(ci);
         // (`push_call` keeps every end it cannot pack.)
-        unpack_near(start, self.calls[ci].end(), END_BITS, END_ROW_BITS)
+        unpack_near(start, self.calls()[ci].end(), END_BITS, END_ROW_BITS)
             .or_else(|| of_call(&self.rare().wide_ends, ci))
             .unwrap_or(start)
     }
 
     /// Whose method call `ci` calls, for following a shared instance.
     pub fn receiver(&self, ci: usize) -> Receiver {
-        match self.calls[ci].flags() & CALL_RECEIVER {
+        match self.calls()[ci].flags() & CALL_RECEIVER {
             CALL_SELF_OBJ => Receiver::SelfObj,
             // (`push_call` keeps every shared receiver's key.)
             CALL_SHARED => {
@@ -947,6 +969,24 @@ mod tests {
     const START_COL_BITS: u32 = 32 - START_ROW_BITS;
     const END_COL_BITS: u32 = END_BITS - END_ROW_BITS;
 
+    /// Add a call to `calls`, and set them as `f`'s lists (as the
+    /// summariser does once the function is done).
+    fn push(
+        f: &mut FunctionSummary,
+        calls: &mut Vec<CallSite>,
+        target: Name,
+        display: Name,
+        start: Location,
+        end: Location,
+        facts: &CallFacts,
+    ) {
+        f.push_call(calls, target, display, start, end, facts);
+        f.set_lists(&FunctionLists {
+            calls: calls.clone(),
+            ..FunctionLists::default()
+        });
+    }
+
     /// A call with no flag set, outside loops, on no receiver.
     fn plain_facts() -> CallFacts {
         CallFacts {
@@ -966,9 +1006,10 @@ mod tests {
         let at = Location { row: 3, column: 7 };
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, at, at.row);
+        let mut calls = Vec::new();
         let mut facts = plain_facts();
-        f.push_call(Name(1), Name(2), at, at, &facts);
-        let c = &f.calls[0];
+        push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
+        let c = &calls[0];
         assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
         assert!(!(c.awaited() || c.arith() || c.in_handler() || c.cold()));
         assert!(!(c.locked() || c.main_guard()));
@@ -985,34 +1026,34 @@ mod tests {
             receiver: Receiver::Shared(Name(u32::MAX)),
             main_guard: true,
         };
-        f.push_call(Name(1), Name(2), at, at, &facts);
-        let c = &f.calls[1];
+        push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
+        let c = &calls[1];
         assert_eq!(c.in_loop(), Some(0));
         assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
         assert!(c.locked() && c.main_guard());
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         facts.receiver = Receiver::SelfObj;
         facts.in_loop = Some(41);
-        f.push_call(Name(1), Name(2), at, at, &facts);
+        push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
         assert_eq!(
-            (f.receiver(2), f.calls[2].in_loop()),
+            (f.receiver(2), calls[2].in_loop()),
             (Receiver::SelfObj, Some(41))
         );
-        assert!(f.calls[2].awaited() && f.calls[2].main_guard());
+        assert!(calls[2].awaited() && calls[2].main_guard());
         // The largest loop index kept, with every flag beside it; past it,
         // no loop (and the flags intact).
         facts.in_loop = Some(MAX_LOOP - 1);
-        f.push_call(Name(1), Name(2), at, at, &facts);
-        let c = &f.calls[3];
+        push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
+        let c = &calls[3];
         assert_eq!(c.in_loop(), Some(MAX_LOOP - 1));
         assert!(c.awaited() && c.arith() && c.in_handler() && c.cold());
         assert!(c.locked() && c.main_guard());
         assert_eq!(f.receiver(3), Receiver::SelfObj);
         for past in [MAX_LOOP, u32::MAX] {
             facts.in_loop = Some(past);
-            f.push_call(Name(1), Name(2), at, at, &facts);
-            let ci = f.calls.len() - 1;
-            let c = &f.calls[ci];
+            push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
+            let ci = calls.len() - 1;
+            let c = &calls[ci];
             assert_eq!(c.in_loop(), None);
             assert!(c.awaited() && c.locked() && c.main_guard());
             assert_eq!(f.receiver(ci), Receiver::SelfObj);
@@ -1024,9 +1065,9 @@ mod tests {
             } else {
                 Receiver::Other
             };
-            f.push_call(Name(k), Name(k), at, at, &facts);
+            push(&mut f, &mut calls, Name(k), Name(k), at, at, &facts);
         }
-        let n = f.calls.len();
+        let n = calls.len();
         let got: Vec<Receiver> = (n - 5..n).map(|ci| f.receiver(ci)).collect();
         use Receiver::{Other, Shared};
         let want = [
@@ -1039,7 +1080,7 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         assert_eq!(std::mem::size_of::<CallSite>(), 16);
-        assert_eq!(std::mem::size_of::<FunctionSummary>(), 88);
+        assert_eq!(std::mem::size_of::<FunctionSummary>(), 56);
     }
 
     #[test]
@@ -1048,6 +1089,7 @@ mod tests {
         let def = loc(100, 5);
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, def, def.row);
+        let mut calls = Vec::new();
         let facts = plain_facts();
         let max_rows = (1 << START_ROW_BITS) - 2;
         let col_max = (1 << START_COL_BITS) - 1;
@@ -1069,11 +1111,11 @@ mod tests {
         for (start, _) in starts {
             // Ends two rows on, whether the start is packed or not.
             let end = loc(start.row.saturating_add(2), 1);
-            f.push_call(Name(0), Name(0), start, end, &facts);
+            push(&mut f, &mut calls, Name(0), Name(0), start, end, &facts);
         }
         for (ci, (start, wide)) in starts.iter().enumerate() {
             assert_eq!(f.call_start(ci), *start, "call {ci}");
-            assert_eq!(f.calls[ci].start == WIDE_START, *wide, "call {ci}");
+            assert_eq!(calls[ci].start == WIDE_START, *wide, "call {ci}");
             assert_eq!(
                 f.call_end(ci),
                 loc(start.row.saturating_add(2), 1),
@@ -1089,6 +1131,7 @@ mod tests {
         let start = loc(10, 5);
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, start, start.row);
+        let mut calls = Vec::new();
         let facts = plain_facts();
         let col_max = (1 << END_COL_BITS) - 1;
         let max_rows = (1 << END_ROW_BITS) - 2;
@@ -1110,11 +1153,11 @@ mod tests {
             (loc(10, 6), false),
         ];
         for (end, _) in ends {
-            f.push_call(Name(0), Name(0), start, end, &facts);
+            push(&mut f, &mut calls, Name(0), Name(0), start, end, &facts);
         }
         for (ci, (end, wide)) in ends.iter().enumerate() {
             assert_eq!(f.call_end(ci), *end, "call {ci}");
-            assert_eq!(f.calls[ci].end() == WIDE_END, *wide, "call {ci}");
+            assert_eq!(calls[ci].end() == WIDE_END, *wide, "call {ci}");
         }
         assert_eq!(f.rare().wide_ends.len(), 5);
         assert!(f.rare().shared_keys.is_empty() && f.dispatches().is_empty());

@@ -160,7 +160,7 @@ impl<'a> Builder<'a> {
         let var = self.intern_text(&n.id);
         if let Some(d) = self.deps.last_mut() {
             d.var = Some(n.id.to_string());
-            self.funcs[cur].loops[d.idx as usize].var = Some(var);
+            self.lists[cur].loops[d.idx as usize].var = Some(var);
         }
     }
 
@@ -171,7 +171,7 @@ impl<'a> Builder<'a> {
         let Some(d) = self.deps.pop() else { return };
         let independent = !d.carried && d.stored.is_disjoint(&d.read_other);
         let cur = self.cur;
-        self.funcs[cur].loops[d.idx as usize].independent = independent;
+        self.lists[cur].loops[d.idx as usize].independent = independent;
         let private: HashSet<String> = d
             .first
             .iter()
@@ -224,7 +224,7 @@ impl<'a> Builder<'a> {
             let cur = self.cur;
             for (l, names) in &self.finished {
                 if names.contains(name) {
-                    self.funcs[cur].loops[*l as usize].independent = false;
+                    self.lists[cur].loops[*l as usize].independent = false;
                 }
             }
         }
@@ -302,13 +302,13 @@ impl<'a> Builder<'a> {
         if !self.is_array_name(base) && !matches!(&*s.slice, Expr::Tuple(_)) {
             let cur = self.cur;
             if let Some(d) = self.deps.last() {
-                self.funcs[cur].loops[d.idx as usize].untyped_index = true;
+                self.lists[cur].loops[d.idx as usize].untyped_index = true;
             }
         }
         if self.is_array_name(base) {
             let cur = self.cur;
             if let Some(d) = self.deps.last() {
-                let fact = &mut self.funcs[cur].loops[d.idx as usize];
+                let fact = &mut self.lists[cur].loops[d.idx as usize];
                 match &d.var {
                     Some(v) if matches!(&*s.slice, Expr::Name(n) if n.id.as_str() == v) => {
                         fact.array_elems += 1
@@ -391,7 +391,7 @@ impl<'a> Builder<'a> {
         }
         let loc = self.loc(at);
         let method = (!method.is_empty()).then(|| self.intern_text(method));
-        let f = &mut self.funcs[self.cur];
+        let f = &mut self.lists[self.cur];
         if f.constructs
             .iter()
             .any(|c| c.kind == kind && c.method == method)
@@ -410,7 +410,7 @@ impl<'a> Builder<'a> {
     pub(super) fn mark_text(&mut self) {
         if let Some(&l) = self.loop_stack.last() {
             let cur = self.cur;
-            self.funcs[cur].loops[l as usize].has_text = true;
+            self.lists[cur].loops[l as usize].has_text = true;
         }
     }
 

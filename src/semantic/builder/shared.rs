@@ -566,7 +566,7 @@ impl<'a> Builder<'a> {
         };
         let locked = self.locked();
         let loop_locked = self.loop_locked();
-        let f = &mut self.funcs[self.cur];
+        let f = &mut self.lists[self.cur];
         f.accesses.push(Access {
             place,
             kind,
@@ -634,7 +634,7 @@ impl<'a> Builder<'a> {
             let written: Vec<usize> = same.iter().filter_map(|r| r.access).collect();
             let f = self.cur;
             for a in written {
-                if let Some(acc) = self.funcs[f].accesses.get_mut(a) {
+                if let Some(acc) = self.lists[f].accesses.get_mut(a) {
                     acc.written_back = true;
                 }
             }
