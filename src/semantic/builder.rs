@@ -553,7 +553,10 @@ impl<'a> Builder<'a> {
             .scopes
             .pop()
             .unwrap_or_else(|| Scope::new(ScopeKind::Module, ""));
-        let exports = Exports::new(module_scope.names.iter().map(|(k, b)| (k.name, b)));
+        let exports = Exports::new(
+            &self.module,
+            module_scope.names.iter().map(|(k, b)| (k.name, b)),
+        );
         for (f, lists) in self.funcs.iter_mut().zip(&self.lists) {
             f.set_lists(lists);
         }

@@ -899,11 +899,25 @@ pub struct Exports {
 }
 
 impl Exports {
-    /// From names and their bindings; `Unknown` ones are left out.
-    pub fn new<'b>(bindings: impl IntoIterator<Item = (&'b str, &'b Binding<'b>)>) -> Self {
+    /// From the names of `module` and their bindings. `Unknown` ones are
+    /// left out, and so are the module's own definitions, names bound to
+    /// `module.name` itself (most of a module's names: its functions and
+    /// classes): following them leads nowhere else, so the project stage
+    /// reads them as it reads a name not exported.
+    pub fn new<'b>(
+        module: &str,
+        bindings: impl IntoIterator<Item = (&'b str, &'b Binding<'b>)>,
+    ) -> Self {
+        let own = |k: &str, q: &str| {
+            q.len() == module.len() + 1 + k.len()
+                && q.starts_with(module)
+                && q[module.len()..].starts_with('.')
+                && q.ends_with(k)
+        };
         let mut all: Vec<(&str, &str, bool)> = bindings
             .into_iter()
             .filter_map(|(k, b)| match b {
+                Binding::Qn(q) if own(k, q) => None,
                 Binding::Qn(q) => Some((k, *q, false)),
                 Binding::Instance(t) => Some((k, *t, true)),
                 Binding::Unknown => None,
@@ -1209,9 +1223,19 @@ mod tests {
             ("x", Binding::Unknown),
             ("dot", Binding::Qn("numpy.dot")),
             ("", Binding::Qn("empty")),
+            // The module's own: left out.
+            ("fetch", Binding::Qn("pkg.net.fetch")),
+            // Not its own: a name of another module, or an instance.
+            ("get", Binding::Qn("pkg.network.get")),
+            ("put", Binding::Qn("pkg.nets.put")),
+            ("conn", Binding::Instance("pkg.net.conn")),
         ];
-        let e = Exports::new(b.iter().map(|(k, v)| (*k, v)));
-        assert_eq!(e.len(), 4);
+        let e = Exports::new("pkg.net", b.iter().map(|(k, v)| (*k, v)));
+        assert_eq!(e.len(), 7);
+        assert_eq!(e.get("fetch"), None);
+        assert_eq!(e.get("get"), Some(Export::Qn("pkg.network.get")));
+        assert_eq!(e.get("put"), Some(Export::Qn("pkg.nets.put")));
+        assert_eq!(e.get("conn"), Some(Export::Instance("pkg.net.conn")));
         assert_eq!(e.get("os"), Some(Export::Qn("os")));
         assert_eq!(e.get("dot"), Some(Export::Qn("numpy.dot")));
         assert_eq!(e.get("session"), Some(Export::Instance("requests.Session")));
