@@ -110,21 +110,24 @@ impl Lists {
 
     /// The lists frozen into one block (none for no elements).
     pub fn freeze(l: &FunctionLists) -> Lists {
+        // (A length is kept in a `u32`: past that, which no source that
+        // fits in memory reaches, a list is cut short, never overrun.)
+        let kept = |n: usize| n.min(u32::MAX as usize);
         let lens = [
-            l.calls.len(),
-            l.unresolved_calls.len(),
-            l.loops.len(),
-            l.accesses.len(),
-            l.constructs.len(),
+            kept(l.calls.len()),
+            kept(l.unresolved_calls.len()),
+            kept(l.loops.len()),
+            kept(l.accesses.len()),
+            kept(l.constructs.len()),
         ];
         if lens == [0; 5] {
             return Lists(None);
         }
         let (at, layout) = shape(lens);
-        // SAFETY: `layout` is not zero-sized (it holds the header); the
-        // lengths fit in `u32` (no function has 4 billion calls: the
-        // source would not fit in memory), and each list is copied to
-        // where `shape` places it, inside the block.
+        // SAFETY: `layout` is not zero-sized (it holds the header); each
+        // list's first `lens[k]` elements are copied to where `shape`
+        // places them, inside the block, and the header records the same
+        // lengths, from which reads and the free recompute the shape.
         unsafe {
             let block = std::alloc::alloc(layout);
             if block.is_null() {
@@ -134,11 +137,11 @@ impl Lists {
             for (k, n) in lens.iter().enumerate() {
                 header.add(k).write(*n as u32);
             }
-            put(block, at[0], &l.calls);
-            put(block, at[1], &l.unresolved_calls);
-            put(block, at[2], &l.loops);
-            put(block, at[3], &l.accesses);
-            put(block, at[4], &l.constructs);
+            put(block, at[0], &l.calls[..lens[0]]);
+            put(block, at[1], &l.unresolved_calls[..lens[1]]);
+            put(block, at[2], &l.loops[..lens[2]]);
+            put(block, at[3], &l.accesses[..lens[3]]);
+            put(block, at[4], &l.constructs[..lens[4]]);
             Lists(Some(NonNull::new_unchecked(header)))
         }
     }
