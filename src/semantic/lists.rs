@@ -245,7 +245,7 @@ mod tests {
     use super::*;
     use crate::semantic::model::{
         AccessKind, CallFacts, FuncName, FunctionSummary, Items, IterKind, LoopKind, Name, Place,
-        PlaceRoot, Receiver, Text,
+        PlaceRoot, Text,
     };
     use crate::source::Location;
 
@@ -257,16 +257,7 @@ mod tests {
     fn lists(n: u32) -> FunctionLists {
         let mut f = FunctionSummary::new(FuncName::new("m.f".into(), "f", None), loc(1, 1), 1);
         let mut calls = Vec::new();
-        let facts = CallFacts {
-            awaited: false,
-            arith: false,
-            in_loop: None,
-            in_handler: false,
-            cold: false,
-            locked: false,
-            receiver: Receiver::Other,
-            main_guard: false,
-        };
+        let facts = CallFacts::default();
         for k in 0..n {
             f.push_call(
                 &mut calls,

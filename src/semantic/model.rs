@@ -214,8 +214,9 @@ fn unpack_near(from: Location, packed: u32, bits: u32, row_bits: u32) -> Option<
 }
 
 /// What is known of a call besides its names and place: packed into a
-/// [`CallSite`].
-#[derive(Debug, Clone)]
+/// [`CallSite`]. The default is a plain call: no flag set, outside loops,
+/// on no receiver advise follows.
+#[derive(Debug, Clone, Default)]
 pub struct CallFacts {
     /// Awaited, or the expression of an `async with` / `async for`.
     pub awaited: bool,
@@ -335,9 +336,10 @@ impl CallSite {
 }
 
 /// The object a method is called on, as far as sharing goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Receiver {
     /// A plain function call, or a receiver advise does not follow.
+    #[default]
     Other,
     /// The enclosing method's own `self` (also from a closure).
     SelfObj,
@@ -1001,27 +1003,13 @@ mod tests {
         });
     }
 
-    /// A call with no flag set, outside loops, on no receiver.
-    fn plain_facts() -> CallFacts {
-        CallFacts {
-            awaited: false,
-            arith: false,
-            in_loop: None,
-            in_handler: false,
-            cold: false,
-            locked: false,
-            receiver: Receiver::Other,
-            main_guard: false,
-        }
-    }
-
     #[test]
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, at, at.row);
         let mut calls = Vec::new();
-        let mut facts = plain_facts();
+        let mut facts = CallFacts::default();
         push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
         let c = &calls[0];
         assert_eq!((c.target, c.display, c.in_loop()), (Name(1), Name(2), None));
@@ -1104,7 +1092,7 @@ mod tests {
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, def, def.row);
         let mut calls = Vec::new();
-        let facts = plain_facts();
+        let facts = CallFacts::default();
         let max_rows = (1 << START_ROW_BITS) - 2;
         let col_max = (1 << START_COL_BITS) - 1;
         let starts = [
@@ -1146,7 +1134,7 @@ mod tests {
         let name = FuncName::new("m.f".into(), "f", None);
         let mut f = FunctionSummary::new(name, start, start.row);
         let mut calls = Vec::new();
-        let facts = plain_facts();
+        let facts = CallFacts::default();
         let col_max = (1 << END_COL_BITS) - 1;
         let max_rows = (1 << END_ROW_BITS) - 2;
         let ends = [
