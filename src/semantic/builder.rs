@@ -544,8 +544,7 @@ impl<'a> Builder<'a> {
             self.loc(ruff_text_size::TextSize::of(self.src)).row,
         );
         module.is_module = true;
-        self.funcs.push(module);
-        self.lists.push(FunctionLists::default());
+        self.add_function(module);
         self.collect_consts(body);
         self.prepass(body);
         self.visit_body(body);
@@ -977,6 +976,13 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Add a function, with empty lists beside it; returns its index.
+    fn add_function(&mut self, f: FunctionSummary) -> usize {
+        self.funcs.push(f);
+        self.lists.push(FunctionLists::default());
+        self.funcs.len() - 1
+    }
+
     fn func(&mut self) -> &mut FunctionSummary {
         &mut self.funcs[self.cur]
     }
@@ -1138,9 +1144,8 @@ impl<'a> Builder<'a> {
         if !decorators.is_empty() {
             summary.rare_mut().decorators = decorators;
         }
-        self.funcs.push(summary);
-        self.lists.push(FunctionLists::default());
-        let saved_cur = std::mem::replace(&mut self.cur, self.funcs.len() - 1);
+        let id = self.add_function(summary);
+        let saved_cur = std::mem::replace(&mut self.cur, id);
         let saved_loops = std::mem::take(&mut self.loop_stack);
         let saved_awaited = std::mem::take(&mut self.awaited);
         let saved_lambda = std::mem::take(&mut self.lambda_depth);

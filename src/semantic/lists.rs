@@ -38,24 +38,21 @@ unsafe impl Sync for Lists {}
 const HEADER: usize = 5 * size_of::<u32>();
 
 /// A block's alignment: the largest of its parts'.
-const ALIGN: usize = {
-    let mut a = align_of::<u32>();
-    let parts = [
-        align_of::<CallSite>(),
-        align_of::<(u32, u32)>(),
-        align_of::<LoopFact>(),
-        align_of::<Access>(),
-        align_of::<Construct>(),
-    ];
-    let mut k = 0;
-    while k < parts.len() {
-        if parts[k] > a {
-            a = parts[k];
-        }
-        k += 1;
+const ALIGN: usize = max(
+    max(align_of::<u32>(), align_of::<CallSite>()),
+    max(
+        max(align_of::<(u32, u32)>(), align_of::<LoopFact>()),
+        max(align_of::<Access>(), align_of::<Construct>()),
+    ),
+);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
     }
-    a
-};
+}
 
 /// `n` rounded up to a multiple of `a` (a power of two).
 const fn up(n: usize, a: usize) -> usize {

@@ -910,12 +910,8 @@ impl Exports {
         module: &str,
         bindings: impl IntoIterator<Item = (&'b str, &'b Binding<'b>)>,
     ) -> Self {
-        let own = |k: &str, q: &str| {
-            q.len() == module.len() + 1 + k.len()
-                && q.starts_with(module)
-                && q[module.len()..].starts_with('.')
-                && q.ends_with(k)
-        };
+        let own =
+            |k: &str, q: &str| q.strip_prefix(module).and_then(|r| r.strip_prefix('.')) == Some(k);
         let mut all: Vec<(&str, &str, bool)> = bindings
             .into_iter()
             .filter_map(|(k, b)| match b {
