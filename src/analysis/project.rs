@@ -10,7 +10,8 @@
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{
-    CallSite, DispatchSite, Export, FunctionSummary, IterKind, LoopKind, ModuleSummary,
+    hash_text, CallSite, DispatchSite, Export, FunctionSummary, IterKind, LoopKind, ModuleSummary,
+    Qualified,
 };
 use crate::source::Location;
 use rayon::prelude::*;
@@ -335,7 +336,8 @@ type ThreadClasses<'s> = HashMap<&'s str, (FuncId, ContextKind)>;
 
 /// Names to numbers, keeping only the numbers: a slot is 4 bytes, where a
 /// map from `&str` takes 24 (a project has a hundred thousand functions).
-/// The name of a number is read back (`name_of`) when a lookup compares.
+/// The name of a number is read back (`name_of`) when a lookup compares:
+/// a function's module-qualified name, as its module and its qualname.
 struct IdTable(hashbrown::HashTable<u32>);
 
 impl IdTable {
@@ -343,38 +345,43 @@ impl IdTable {
         IdTable(hashbrown::HashTable::with_capacity(n))
     }
 
-    fn hash(name: &str) -> u64 {
-        use std::hash::BuildHasher;
-        rustc_hash::FxBuildHasher.hash_one(name)
-    }
-
     /// The number of `name`: `id`, unless it has one already.
-    fn first<'k>(&mut self, name: &str, id: u32, name_of: impl Fn(u32) -> &'k str) -> u32 {
-        self.first_hashed(Self::hash(name), name, id, name_of)
+    fn first<'k>(
+        &mut self,
+        name: Qualified<'_>,
+        id: u32,
+        name_of: impl Fn(u32) -> Qualified<'k>,
+    ) -> u32 {
+        self.first_hashed(name.hash(), name, id, name_of)
     }
 
     /// [`IdTable::first`], given the name's hash.
     fn first_hashed<'k>(
         &mut self,
         hash: u64,
-        name: &str,
+        name: Qualified<'_>,
         id: u32,
-        name_of: impl Fn(u32) -> &'k str,
+        name_of: impl Fn(u32) -> Qualified<'k>,
     ) -> u32 {
         match self
             .0
-            .entry(hash, |&k| name_of(k) == name, |&k| Self::hash(name_of(k)))
+            .entry(hash, |&k| name_of(k).same(&name), |&k| name_of(k).hash())
         {
             hashbrown::hash_table::Entry::Occupied(o) => *o.get(),
             hashbrown::hash_table::Entry::Vacant(v) => *v.insert(id).get(),
         }
     }
 
-    fn get<'k>(&self, name: &str, name_of: impl Fn(u32) -> &'k str) -> Option<u32> {
+    fn get<'k>(&self, name: &str, name_of: impl Fn(u32) -> Qualified<'k>) -> Option<u32> {
         self.0
-            .find(Self::hash(name), |&k| name_of(k) == name)
+            .find(hash_text(name), |&k| name_of(k).is(name))
             .copied()
     }
+}
+
+/// A function's module-qualified name.
+fn qualified<'s>(modules: &[&'s ModuleSummary], f: &FuncNode<'s>) -> Qualified<'s> {
+    Qualified::new(&modules[f.file].module, f.summary.qualname())
 }
 
 struct Index<'s> {
@@ -542,14 +549,16 @@ impl<'s> Resolver<'_, 's> {
     fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
         if let Some(local) = &self.index.local_funcs[file] {
             let own = &self.modules[file].functions;
-            if let Some(k) = local.get(qn, |k| own[k as usize].full()) {
+            let module = &self.modules[file].module;
+            let name_of = |k: u32| Qualified::new(module, own[k as usize].qualname());
+            if let Some(k) = local.get(qn, name_of) {
                 return Some(self.index.func_start[file] + k as usize);
             }
         }
-        let funcs = self.funcs;
+        let (funcs, modules) = (self.funcs, self.modules);
         self.index
             .global_funcs
-            .get(qn, |id| funcs[id as usize].summary.full())
+            .get(qn, |id| qualified(modules, &funcs[id as usize]))
             .map(|id| id as usize)
     }
 
@@ -948,7 +957,7 @@ impl<'s> Project<'s> {
         let hashes: Vec<u64> = funcs
             .par_iter()
             .with_min_len(1024)
-            .map(|n: &FuncNode| IdTable::hash(n.summary.full()))
+            .map(|n: &FuncNode| qualified(&modules, n).hash())
             .collect();
         let mut classes = sized(n_classes);
         for (fi, m) in modules.iter().enumerate() {
@@ -957,9 +966,9 @@ impl<'s> Project<'s> {
             if unique {
                 for (k, f) in m.functions.iter().enumerate() {
                     let id = (func_start[fi] + k) as u32;
-                    let name_of = |i: u32| funcs[i as usize].summary.full();
-                    let first =
-                        global_funcs.first_hashed(hashes[id as usize], f.full(), id, name_of);
+                    let name_of = |i: u32| qualified(&modules, &funcs[i as usize]);
+                    let name = Qualified::new(&m.module, f.qualname());
+                    let first = global_funcs.first_hashed(hashes[id as usize], name, id, name_of);
                     own[fi] |= funcs[first as usize].file != fi;
                 }
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -979,7 +988,8 @@ impl<'s> Project<'s> {
                 let own = &m.functions;
                 let mut funcs = IdTable::with_capacity(own.len());
                 for (k, f) in own.iter().enumerate() {
-                    funcs.first(f.full(), k as u32, |i| own[i as usize].full());
+                    let name_of = |i: u32| Qualified::new(&m.module, own[i as usize].qualname());
+                    funcs.first(Qualified::new(&m.module, f.qualname()), k as u32, name_of);
                 }
                 let mut classes = sized(m.classes.len());
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -1161,7 +1171,7 @@ impl<'s> Project<'s> {
                 start: self.funcs[id].summary.call_start(ci),
                 end: self.funcs[id].summary.call_end(ci),
                 context: ctx,
-                target: Some(self.funcs[run].summary.full().to_string()),
+                target: Some(qualified(&self.modules, &self.funcs[run]).to_string()),
                 target_display: format!("{display}.run"),
                 via: format!(
                     "{} (a {} subclass)",

@@ -475,10 +475,6 @@ impl<'a> Builder<'a> {
             .unwrap_or("")
     }
 
-    fn full(&self, qualname: &str) -> String {
-        self.full_tagged("", &[qualname])
-    }
-
     /// `parts` joined, kept as long as the builder: what bindings hold.
     fn join(&self, parts: &[&str]) -> &'a str {
         // (Over a slice rather than through `join_all`: this is on the
@@ -502,8 +498,8 @@ impl<'a> Builder<'a> {
         out.into_bump_str()
     }
 
-    /// [`Self::full`] of the qualname made of `parts`, kept as long as the
-    /// builder.
+    /// The module-qualified name of the qualname made of `parts`
+    /// (`pkg.mod.Client`), kept as long as the builder.
     fn full_in(&self, parts: &[&str]) -> &'a str {
         let module = [self.module.as_str(), "."];
         let module = if self.module.is_empty() {
@@ -539,7 +535,7 @@ impl<'a> Builder<'a> {
     pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
         self.scopes.push(Scope::new(ScopeKind::Module, ""));
         let mut module = FunctionSummary::new(
-            FuncName::new(self.full("<module>"), "<module>", None),
+            FuncName::new("<module>", None),
             Location { row: 1, column: 1 },
             self.loc(ruff_text_size::TextSize::of(self.src)).row,
         );
@@ -1111,8 +1107,9 @@ impl<'a> Builder<'a> {
             None
         };
         let is_method = class_full.is_some();
+        let class_qual =
+            (scope.kind == ScopeKind::Class).then(|| scope.prefix.trim_end_matches('.'));
         let qualname = self.join(&[scope.prefix, f.name.as_str()]);
-        let full = self.full(qualname);
         let def_loc = self.loc(f.name.range.start());
         if self
             .scopes
@@ -1136,7 +1133,7 @@ impl<'a> Builder<'a> {
             })
             .collect::<ThinVec<String>>();
         let mut summary = FunctionSummary::new(
-            FuncName::new(full, qualname, class_full),
+            FuncName::new(qualname, class_qual),
             def_loc,
             self.loc(f.range.end()).row,
         );

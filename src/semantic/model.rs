@@ -759,52 +759,185 @@ impl FunctionSummary {
         self.name.qualname()
     }
 
-    /// Module-qualified: `pkg.net.Client.fetch`.
-    pub fn full(&self) -> &str {
-        self.name.full()
-    }
-
-    /// The class a method belongs to (qualified).
+    /// The class a method belongs to, by its qualname (`Client`,
+    /// `outer.<locals>.Client`).
     pub fn class(&self) -> Option<&str> {
         self.name.class()
     }
 }
 
-/// A function's qualified name, its qualname and its class in one string:
-/// the qualname is a suffix of the qualified name, and a method's class a
-/// prefix (`pkg.net.Client` of `pkg.net.Client.fetch`).
+/// A function's qualname and its class in one string: a method's class is
+/// a prefix of its qualname (`Client` of `Client.fetch`). The module is not
+/// repeated here: it is its [`ModuleSummary`]'s, and the module-qualified
+/// name (`pkg.net.Client.fetch`) is read through [`Qualified`].
 #[derive(Debug, Clone)]
 pub struct FuncName {
-    full: Box<str>,
-    /// Where the qualname starts in `full`.
-    qual_at: u32,
-    /// Where the class ends in `full`; 0 for none.
+    qual: Box<str>,
+    /// Where the class ends in `qual`; 0 for none.
     class_end: u32,
 }
 
 impl FuncName {
-    /// `full` must end with `qualname`, and start with `class`.
-    pub fn new(full: String, qualname: &str, class: Option<&str>) -> Self {
-        debug_assert!(full.ends_with(qualname));
-        debug_assert!(class.is_none_or(|c| !c.is_empty() && full.starts_with(c)));
+    /// `qualname` must start with `class`, the class's qualname.
+    pub fn new(qualname: &str, class: Option<&str>) -> Self {
+        debug_assert!(class.is_none_or(|c| !c.is_empty() && qualname.starts_with(c)));
         FuncName {
-            qual_at: (full.len() - qualname.len()) as u32,
             class_end: class.map_or(0, |c| c.len() as u32),
-            full: full.into_boxed_str(),
+            qual: qualname.into(),
         }
     }
 
     pub fn qualname(&self) -> &str {
-        &self.full[self.qual_at as usize..]
-    }
-
-    pub fn full(&self) -> &str {
-        &self.full
+        &self.qual
     }
 
     pub fn class(&self) -> Option<&str> {
-        (self.class_end > 0).then(|| &self.full[..self.class_end as usize])
+        (self.class_end > 0).then(|| &self.qual[..self.class_end as usize])
     }
+}
+
+/// A module-qualified name kept as its two parts, the module and the
+/// qualname: `pkg.net` and `Client.fetch` read as `pkg.net.Client.fetch`
+/// (the qualname alone for the empty module). Compared and hashed as that
+/// text without building it.
+#[derive(Debug, Clone, Copy)]
+pub struct Qualified<'a> {
+    pub module: &'a str,
+    pub qualname: &'a str,
+}
+
+impl<'a> Qualified<'a> {
+    pub fn new(module: &'a str, qualname: &'a str) -> Self {
+        Qualified { module, qualname }
+    }
+
+    /// Whether `name` is this name's text.
+    pub fn is(&self, name: &str) -> bool {
+        if self.module.is_empty() {
+            return name == self.qualname;
+        }
+        name.strip_prefix(self.module)
+            .and_then(|r| r.strip_prefix('.'))
+            == Some(self.qualname)
+    }
+
+    /// Whether `other` has the same text (however it is split).
+    pub fn same(&self, other: &Qualified<'_>) -> bool {
+        if self.module == other.module {
+            return self.qualname == other.qualname;
+        }
+        self.bytes().eq(other.bytes())
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        let dot: &[u8] = if self.module.is_empty() { b"" } else { b"." };
+        self.module
+            .bytes()
+            .chain(dot.iter().copied())
+            .chain(self.qualname.bytes())
+    }
+
+    /// [`hash_text`] of this name's text.
+    pub fn hash(&self) -> u64 {
+        // Put together on the stack, the usual name (a few dozen bytes)
+        // hashes word by word as a whole; a long one, part by part.
+        let mut buf = [0u8; 128];
+        let (m, q) = (self.module.as_bytes(), self.qualname.as_bytes());
+        if self.module.is_empty() {
+            hash_bytes(q)
+        } else if m.len() + 1 + q.len() <= buf.len() {
+            buf[..m.len()].copy_from_slice(m);
+            buf[m.len()] = b'.';
+            buf[m.len() + 1..][..q.len()].copy_from_slice(q);
+            hash_bytes(&buf[..m.len() + 1 + q.len()])
+        } else {
+            hash_parts(&[self.module, ".", self.qualname])
+        }
+    }
+}
+
+impl std::fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.module.is_empty() {
+            f.write_str(self.module)?;
+            f.write_str(".")?;
+        }
+        f.write_str(self.qualname)
+    }
+}
+
+/// A hash of a text, for tables of names: [`Qualified::hash`] of a
+/// name's parts equals this of its whole text. Eight bytes at a time,
+/// FxHash's step, then mixed so that the high bits (which a `hashbrown`
+/// table reads) vary too.
+pub fn hash_text(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut words = b.chunks_exact(8);
+    let mut h = 0;
+    for w in &mut words {
+        h = hash_step(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let mut w = [0u8; 8];
+        w[..tail.len()].copy_from_slice(tail);
+        h = hash_step(h, u64::from_le_bytes(w));
+    }
+    hash_finish(h, b.len())
+}
+
+#[inline]
+fn hash_step(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(0xf135_7aea_2e62_a9c5)
+}
+
+#[inline]
+fn hash_finish(h: u64, len: usize) -> u64 {
+    let mut h = hash_step(h, len as u64);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// [`hash_text`] of the text `parts` make one after another, without
+/// building it.
+fn hash_parts(parts: &[&str]) -> u64 {
+    let (mut h, mut word, mut filled, mut len) = (0u64, 0u64, 0usize, 0usize);
+    for p in parts {
+        let mut b = p.as_bytes();
+        len += b.len();
+        // Top up a word left part-filled by the last part.
+        while filled > 0 && filled < 8 {
+            let Some((&x, rest)) = b.split_first() else {
+                break;
+            };
+            word |= u64::from(x) << (8 * filled);
+            filled += 1;
+            b = rest;
+        }
+        if filled == 8 {
+            h = hash_step(h, word);
+            (word, filled) = (0, 0);
+        }
+        if filled > 0 {
+            continue;
+        }
+        let mut words = b.chunks_exact(8);
+        for w in &mut words {
+            h = hash_step(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        }
+        for (i, &x) in words.remainder().iter().enumerate() {
+            word |= u64::from(x) << (8 * i);
+        }
+        filled = words.remainder().len();
+    }
+    if filled > 0 {
+        h = hash_step(h, word);
+    }
+    hash_finish(h, len)
 }
 
 #[derive(Debug, Clone)]
@@ -1002,7 +1135,7 @@ mod tests {
     #[test]
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
-        let name = FuncName::new("m.f".into(), "f", None);
+        let name = FuncName::new("f", None);
         let mut f = FunctionSummary::new(name, at, at.row);
         let mut calls = Vec::new();
         let mut facts = CallFacts::default();
@@ -1085,7 +1218,7 @@ mod tests {
     fn call_starts_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let def = loc(100, 5);
-        let name = FuncName::new("m.f".into(), "f", None);
+        let name = FuncName::new("f", None);
         let mut f = FunctionSummary::new(name, def, def.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
@@ -1127,7 +1260,7 @@ mod tests {
     fn call_ends_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let start = loc(10, 5);
-        let name = FuncName::new("m.f".into(), "f", None);
+        let name = FuncName::new("f", None);
         let mut f = FunctionSummary::new(name, start, start.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
@@ -1227,5 +1360,62 @@ mod tests {
         assert_eq!(e.get("x"), None);
         assert_eq!(e.get("zzz"), None);
         assert_eq!(Exports::default().get("os"), None);
+    }
+
+    #[test]
+    fn qualified_names_hash_and_compare_as_their_text() {
+        // Every split of a name hashes as the whole text: splits that
+        // fall inside, at and across the 8-byte words.
+        let text = "django.contrib.admin.options.ModelAdmin.get_queryset";
+        for dot in text.match_indices('.').map(|(i, _)| i) {
+            let q = Qualified::new(&text[..dot], &text[dot + 1..]);
+            assert_eq!(q.hash(), hash_text(text), "split at {dot}");
+            assert!(q.is(text));
+            assert_eq!(q.to_string(), text);
+            assert!(q.same(&Qualified::new("django", &text[7..])));
+        }
+        for i in 0..text.len() {
+            let (a, b) = text.split_at(i);
+            assert_eq!(hash_parts(&[a, b]), hash_text(text), "split at {i}");
+            assert_eq!(hash_parts(&[a, "", b]), hash_text(text));
+        }
+        // A name too long to put together on the stack.
+        let long = format!("{}.{}", "pkg.".repeat(30) + "m", "C.".repeat(20) + "f");
+        let (m, q) = long.split_at(121);
+        let q = &q[1..];
+        assert!(long.len() > 128 && Qualified::new(m, q).is(&long));
+        assert_eq!(Qualified::new(m, q).hash(), hash_text(&long));
+        // The empty module: the qualname alone.
+        let q = Qualified::new("", "main");
+        assert!(q.is("main") && !q.is(".main"));
+        assert_eq!(
+            (q.hash(), q.to_string()),
+            (hash_text("main"), "main".into())
+        );
+        // Not the same text.
+        let q = Qualified::new("pkg.net", "fetch");
+        for other in [
+            "pkg.netfetch",
+            "pkg.net.fetc",
+            "pkg.net.fetchx",
+            "pkg.nets.fetch",
+            "fetch",
+        ] {
+            assert!(!q.is(other), "{other}");
+            assert!(!q.same(&Qualified::new("", other)), "{other}");
+        }
+        assert!(!q.same(&Qualified::new("pkg", "net.fetc")));
+        // Texts differing in length or in one byte hash apart.
+        assert_ne!(hash_text("a"), hash_text("a\0"));
+        assert_ne!(hash_text("pkg.net.fetch"), hash_text("pkg.net.fetcg"));
+        assert_ne!(hash_text(""), hash_text("\0"));
+    }
+
+    #[test]
+    fn a_function_name_keeps_its_qualname_and_class() {
+        let n = FuncName::new("Client.fetch", Some("Client"));
+        assert_eq!((n.qualname(), n.class()), ("Client.fetch", Some("Client")));
+        let n = FuncName::new("f.<locals>.g", None);
+        assert_eq!((n.qualname(), n.class()), ("f.<locals>.g", None));
     }
 }

@@ -1170,7 +1170,7 @@ impl<'a> Builder<'a> {
                         return None;
                     }
                 }
-                Some(cat(&["l:", self.funcs[self.cur].full(), ".", name]))
+                Some(self.full_tagged("l:", &[self.funcs[self.cur].qualname(), ".", name]))
             }
             Expr::Call(_) if map_like && self.loop_stack.is_empty() => {
                 let at = self.loc(a.value.range().start());
