@@ -345,18 +345,9 @@ impl IdTable {
         IdTable(hashbrown::HashTable::with_capacity(n))
     }
 
-    /// The number of `name`: `id`, unless it has one already.
+    /// The number of `name` (whose hash is `hash`): `id`, unless it has
+    /// one already.
     fn first<'k>(
-        &mut self,
-        name: Qualified<'_>,
-        id: u32,
-        name_of: impl Fn(u32) -> Qualified<'k>,
-    ) -> u32 {
-        self.first_hashed(name.hash(), name, id, name_of)
-    }
-
-    /// [`IdTable::first`], given the name's hash.
-    fn first_hashed<'k>(
         &mut self,
         hash: u64,
         name: Qualified<'_>,
@@ -384,17 +375,34 @@ fn qualified<'s>(modules: &[&'s ModuleSummary], f: &FuncNode<'s>) -> Qualified<'
     Qualified::new(&modules[f.file].module, f.summary.qualname())
 }
 
+/// `0..order.len()` in order of `name`, equal names in index order.
+fn fill_sorted<'n>(order: &mut [u32], name: impl Fn(usize) -> &'n str) {
+    for (k, slot) in order.iter_mut().enumerate() {
+        *slot = k as u32;
+    }
+    order.sort_by(|&a, &b| name(a as usize).cmp(name(b as usize)));
+}
+
+/// The first index in `order` (see [`fill_sorted`]) whose name is `key`.
+fn first_of<'n>(order: &[u32], key: &str, name: impl Fn(usize) -> &'n str) -> Option<usize> {
+    let i = order.partition_point(|&k| name(k as usize) < key);
+    let &k = order.get(i)?;
+    (name(k as usize) == key).then_some(k as usize)
+}
+
 struct Index<'s> {
     /// Per file, if the global tables would not give its own functions
-    /// first: full qualname -> function, as an index among the file's
-    /// functions (see [`Project::build`]).
-    local_funcs: Vec<Option<IdTable>>,
+    /// and classes first (see [`Project::build`]): where its entries start
+    /// in `local`.
+    local_at: Vec<Option<u32>>,
+    /// Per such file, its functions' indices sorted by qualname, then its
+    /// classes' sorted by full name, each sort stable: a binary search
+    /// finds the first of a name, as a table filled in order would.
+    local: Vec<u32>,
     /// Functions whose module name is unique in the project: full qualname
     /// -> function.
     global_funcs: IdTable,
     classes: HashMap<&'s str, (usize, usize)>,
-    /// Per file, as `local_funcs`: full name -> class.
-    local_classes: Vec<Option<HashMap<&'s str, usize>>>,
     modules: HashMap<&'s str, Option<usize>>,
     /// Per file, its first function (a file's functions are adjacent).
     func_start: Vec<FuncId>,
@@ -536,23 +544,37 @@ struct Resolver<'a, 's> {
 }
 
 impl<'s> Resolver<'_, 's> {
+    /// A file's own functions and classes, sorted (see [`Index::local`]),
+    /// if it has tables of its own.
+    fn local(&self, file: usize) -> Option<(&[u32], &[u32])> {
+        let at = self.index.local_at[file]? as usize;
+        let m = self.modules[file];
+        let (funcs, rest) = self.index.local[at..].split_at(m.functions.len());
+        Some((funcs, &rest[..m.classes.len()]))
+    }
+
     fn class_of(&self, file: usize, qn: &str) -> Option<(usize, usize)> {
-        if let Some(&ci) = self.index.local_classes[file]
-            .as_ref()
-            .and_then(|m| m.get(qn))
-        {
-            return Some((file, ci));
+        if let Some((_, order)) = self.local(file) {
+            let own = &self.modules[file].classes;
+            if let Some(ci) = first_of(order, qn, |k| &own[k].full) {
+                return Some((file, ci));
+            }
         }
         self.index.classes.get(qn).copied()
     }
 
     fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
-        if let Some(local) = &self.index.local_funcs[file] {
-            let own = &self.modules[file].functions;
-            let module = &self.modules[file].module;
-            let name_of = |k: u32| Qualified::new(module, own[k as usize].qualname());
-            if let Some(k) = local.get(qn, name_of) {
-                return Some(self.index.func_start[file] + k as usize);
+        if let Some((order, _)) = self.local(file) {
+            let m = self.modules[file];
+            // Its own names are `module.qualname` (the qualname alone in
+            // the module without a name).
+            let q = match m.module.as_str() {
+                "" => Some(qn),
+                module => qn.strip_prefix(module).and_then(|r| r.strip_prefix('.')),
+            };
+            let own = &m.functions;
+            if let Some(k) = q.and_then(|q| first_of(order, q, |k| own[k].qualname())) {
+                return Some(self.index.func_start[file] + k);
             }
         }
         let (funcs, modules) = (self.funcs, self.modules);
@@ -789,7 +811,7 @@ impl<'s> Resolver<'_, 's> {
         for &file in run {
             let names = &self.modules[file].names;
             // (A file with tables of its own has both.)
-            let global = self.index.local_funcs[file].is_none();
+            let global = self.index.local_at[file].is_none();
             let mut slots = vec![NO_CALL; names.len()].into_boxed_slice();
             let first = self.index.func_start[file];
             for (k, s) in self.modules[file].functions.iter().enumerate() {
@@ -923,7 +945,6 @@ impl<'s> Project<'s> {
             HashMap::with_capacity_and_hasher(n, Default::default())
         }
         let n_funcs = modules.iter().map(|m| m.functions.len()).sum();
-        let n_classes = modules.iter().map(|m| m.classes.len()).sum();
         let mut funcs = Vec::with_capacity(n_funcs);
         let mut module_map: HashMap<&'s str, Option<usize>> = sized(modules.len());
         for (fi, m) in modules.iter().enumerate() {
@@ -950,25 +971,38 @@ impl<'s> Project<'s> {
         // For most files the global tables give the same answer: a file
         // whose module name is unique, none of whose names an earlier file
         // also defines. Only the others (`own`) keep tables of their own.
-        let mut own = vec![false; modules.len()];
-        let mut global_funcs = IdTable::with_capacity(n_funcs);
+        let unique: Vec<bool> = modules
+            .iter()
+            .enumerate()
+            .map(|(fi, m)| module_map.get(m.module.as_str()).copied().flatten() == Some(fi))
+            .collect();
+        let mut own: Vec<bool> = unique.iter().map(|u| !u).collect();
+        let (in_unique, classes_in_unique) = modules
+            .iter()
+            .zip(&unique)
+            .filter(|(_, &u)| u)
+            .fold((0, 0), |(f, c), (m, _)| {
+                (f + m.functions.len(), c + m.classes.len())
+            });
+        let mut global_funcs = IdTable::with_capacity(in_unique);
         // The names' hashes in parallel: the table is filled in order, but
         // reading each name is most of the cost.
         let hashes: Vec<u64> = funcs
             .par_iter()
             .with_min_len(1024)
-            .map(|n: &FuncNode| qualified(&modules, n).hash())
+            .map(|n: &FuncNode| match unique[n.file] {
+                true => qualified(&modules, n).hash(),
+                false => 0,
+            })
             .collect();
-        let mut classes = sized(n_classes);
+        let mut classes = sized(classes_in_unique);
         for (fi, m) in modules.iter().enumerate() {
-            let unique = module_map.get(m.module.as_str()).copied().flatten() == Some(fi);
-            own[fi] = !unique;
-            if unique {
+            if unique[fi] {
                 for (k, f) in m.functions.iter().enumerate() {
                     let id = (func_start[fi] + k) as u32;
                     let name_of = |i: u32| qualified(&modules, &funcs[i as usize]);
                     let name = Qualified::new(&m.module, f.qualname());
-                    let first = global_funcs.first_hashed(hashes[id as usize], name, id, name_of);
+                    let first = global_funcs.first(hashes[id as usize], name, id, name_of);
                     own[fi] |= funcs[first as usize].file != fi;
                 }
                 for (ci, c) in m.classes.iter().enumerate() {
@@ -977,27 +1011,32 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        type Locals<'s> = (Option<IdTable>, Option<HashMap<&'s str, usize>>);
-        let (local_funcs, local_classes): (Vec<_>, Vec<_>) = modules
-            .par_iter()
-            .zip(&own)
-            .map(|(m, &own)| -> Locals<'s> {
-                if !own {
-                    return (None, None);
-                }
-                let own = &m.functions;
-                let mut funcs = IdTable::with_capacity(own.len());
-                for (k, f) in own.iter().enumerate() {
-                    let name_of = |i: u32| Qualified::new(&m.module, own[i as usize].qualname());
-                    funcs.first(Qualified::new(&m.module, f.qualname()), k as u32, name_of);
-                }
-                let mut classes = sized(m.classes.len());
-                for (ci, c) in m.classes.iter().enumerate() {
-                    classes.entry(c.full.as_str()).or_insert(ci);
-                }
-                (Some(funcs), Some(classes))
-            })
-            .unzip();
+        drop(hashes);
+        // The files with tables of their own: their functions and classes
+        // in order of name.
+        let mut local_at = vec![None; modules.len()];
+        let mut at = 0;
+        for (fi, m) in modules.iter().enumerate() {
+            if own[fi] {
+                local_at[fi] = Some(at);
+                at += (m.functions.len() + m.classes.len()) as u32;
+            }
+        }
+        let mut local = vec![0u32; at as usize];
+        let mut rest = &mut local[..];
+        let mut parts = Vec::new();
+        for (m, &own) in modules.iter().zip(&own) {
+            if own {
+                let (f, r) = rest.split_at_mut(m.functions.len());
+                let (c, r) = r.split_at_mut(m.classes.len());
+                parts.push((*m, f, c));
+                rest = r;
+            }
+        }
+        parts.into_par_iter().for_each(|(m, funcs, classes)| {
+            fill_sorted(funcs, |k| m.functions[k].qualname());
+            fill_sorted(classes, |k| &m.classes[k].full);
+        });
         let class_start = modules
             .iter()
             .scan(0, |at, m| {
@@ -1007,10 +1046,10 @@ impl<'s> Project<'s> {
             })
             .collect();
         let mut index = Index {
-            local_funcs,
+            local_at,
+            local,
             global_funcs,
             classes,
-            local_classes,
             modules: module_map,
             func_start,
             class_start,
@@ -2102,6 +2141,33 @@ pub fn classify(e: &Effects) -> Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sorted_order_finds_the_first_of_a_name() {
+        let names = [
+            "run",
+            "Client.get",
+            "run",
+            "",
+            "Client",
+            "Client.get.<locals>.f",
+        ];
+        let mut order = vec![0; names.len()];
+        fill_sorted(&mut order, |k| names[k]);
+        let sorted: Vec<&str> = order.iter().map(|&k| names[k as usize]).collect();
+        let mut expect = names.to_vec();
+        expect.sort();
+        assert_eq!(sorted, expect);
+        // A name defined twice is the first definition, as in a table
+        // filled in order.
+        assert_eq!(first_of(&order, "run", |k| names[k]), Some(0));
+        assert_eq!(first_of(&order, "Client.get", |k| names[k]), Some(1));
+        assert_eq!(first_of(&order, "", |k| names[k]), Some(3));
+        for absent in ["Client.ge", "Client.get.", "runs", "a", "z"] {
+            assert_eq!(first_of(&order, absent, |k| names[k]), None, "{absent}");
+        }
+        assert_eq!(first_of(&[], "run", |k| names[k]), None);
+    }
 
     #[test]
     fn contexts_are_a_set_in_the_kinds_order() {
