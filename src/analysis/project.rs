@@ -10,8 +10,8 @@
 
 use crate::rulebook::{ContextKind, Effect, IoKind, Recommendation, Rulebook};
 use crate::semantic::{
-    hash_text, CallSite, DispatchSite, Export, FunctionSummary, IterKind, LoopKind, ModuleSummary,
-    Qualified,
+    hash_text, qualname_in, CallSite, DispatchSite, Export, FunctionSummary, IterKind, LoopKind,
+    ModuleSummary, Qualified,
 };
 use crate::source::Location;
 use rayon::prelude::*;
@@ -566,13 +566,8 @@ impl<'s> Resolver<'_, 's> {
     fn func_of(&self, file: usize, qn: &str) -> Option<FuncId> {
         if let Some((order, _)) = self.local(file) {
             let m = self.modules[file];
-            // Its own names are `module.qualname` (the qualname alone in
-            // the module without a name).
-            let q = match m.module.as_str() {
-                "" => Some(qn),
-                module => qn.strip_prefix(module).and_then(|r| r.strip_prefix('.')),
-            };
             let own = &m.functions;
+            let q = qualname_in(&m.module, qn);
             if let Some(k) = q.and_then(|q| first_of(order, q, |k| own[k].qualname())) {
                 return Some(self.index.func_start[file] + k);
             }

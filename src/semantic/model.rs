@@ -796,6 +796,16 @@ impl FuncName {
     }
 }
 
+/// The qualname part of `name` if it is a name in `module`: `Client.fetch`
+/// of `pkg.net.Client.fetch` in `pkg.net`; `name` itself in the module
+/// without a name.
+pub fn qualname_in<'n>(module: &str, name: &'n str) -> Option<&'n str> {
+    if module.is_empty() {
+        return Some(name);
+    }
+    name.strip_prefix(module)?.strip_prefix('.')
+}
+
 /// A module-qualified name kept as its two parts, the module and the
 /// qualname: `pkg.net` and `Client.fetch` read as `pkg.net.Client.fetch`
 /// (the qualname alone for the empty module). Compared and hashed as that
@@ -813,12 +823,7 @@ impl<'a> Qualified<'a> {
 
     /// Whether `name` is this name's text.
     pub fn is(&self, name: &str) -> bool {
-        if self.module.is_empty() {
-            return name == self.qualname;
-        }
-        name.strip_prefix(self.module)
-            .and_then(|r| r.strip_prefix('.'))
-            == Some(self.qualname)
+        qualname_in(self.module, name) == Some(self.qualname)
     }
 
     /// Whether `other` has the same text (however it is split).
@@ -840,7 +845,7 @@ impl<'a> Qualified<'a> {
     /// [`hash_text`] of this name's text.
     pub fn hash(&self) -> u64 {
         // Put together on the stack, the usual name (a few dozen bytes)
-        // hashes word by word as a whole; a long one, part by part.
+        // hashes without an allocation; a long one, rare, is built.
         let mut buf = [0u8; 128];
         let (m, q) = (self.module.as_bytes(), self.qualname.as_bytes());
         if self.module.is_empty() {
@@ -851,7 +856,7 @@ impl<'a> Qualified<'a> {
             buf[m.len() + 1..][..q.len()].copy_from_slice(q);
             hash_bytes(&buf[..m.len() + 1 + q.len()])
         } else {
-            hash_parts(&[self.module, ".", self.qualname])
+            hash_text(&self.to_string())
         }
     }
 }
@@ -900,44 +905,6 @@ fn hash_finish(h: u64, len: usize) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 33)
-}
-
-/// [`hash_text`] of the text `parts` make one after another, without
-/// building it.
-fn hash_parts(parts: &[&str]) -> u64 {
-    let (mut h, mut word, mut filled, mut len) = (0u64, 0u64, 0usize, 0usize);
-    for p in parts {
-        let mut b = p.as_bytes();
-        len += b.len();
-        // Top up a word left part-filled by the last part.
-        while filled > 0 && filled < 8 {
-            let Some((&x, rest)) = b.split_first() else {
-                break;
-            };
-            word |= u64::from(x) << (8 * filled);
-            filled += 1;
-            b = rest;
-        }
-        if filled == 8 {
-            h = hash_step(h, word);
-            (word, filled) = (0, 0);
-        }
-        if filled > 0 {
-            continue;
-        }
-        let mut words = b.chunks_exact(8);
-        for w in &mut words {
-            h = hash_step(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        for (i, &x) in words.remainder().iter().enumerate() {
-            word |= u64::from(x) << (8 * i);
-        }
-        filled = words.remainder().len();
-    }
-    if filled > 0 {
-        h = hash_step(h, word);
-    }
-    hash_finish(h, len)
 }
 
 #[derive(Debug, Clone)]
@@ -1043,8 +1010,7 @@ impl Exports {
         module: &str,
         bindings: impl IntoIterator<Item = (&'b str, &'b Binding<'b>)>,
     ) -> Self {
-        let own =
-            |k: &str, q: &str| q.strip_prefix(module).and_then(|r| r.strip_prefix('.')) == Some(k);
+        let own = |k: &str, q: &str| qualname_in(module, q) == Some(k);
         let mut all: Vec<(&str, &str, bool)> = bindings
             .into_iter()
             .filter_map(|(k, b)| match b {
@@ -1364,8 +1330,7 @@ mod tests {
 
     #[test]
     fn qualified_names_hash_and_compare_as_their_text() {
-        // Every split of a name hashes as the whole text: splits that
-        // fall inside, at and across the 8-byte words.
+        // Every split of a name hashes as the whole text.
         let text = "django.contrib.admin.options.ModelAdmin.get_queryset";
         for dot in text.match_indices('.').map(|(i, _)| i) {
             let q = Qualified::new(&text[..dot], &text[dot + 1..]);
@@ -1373,11 +1338,6 @@ mod tests {
             assert!(q.is(text));
             assert_eq!(q.to_string(), text);
             assert!(q.same(&Qualified::new("django", &text[7..])));
-        }
-        for i in 0..text.len() {
-            let (a, b) = text.split_at(i);
-            assert_eq!(hash_parts(&[a, b]), hash_text(text), "split at {i}");
-            assert_eq!(hash_parts(&[a, "", b]), hash_text(text));
         }
         // A name too long to put together on the stack.
         let long = format!("{}.{}", "pkg.".repeat(30) + "m", "C.".repeat(20) + "f");
@@ -1405,6 +1365,12 @@ mod tests {
             assert!(!q.same(&Qualified::new("", other)), "{other}");
         }
         assert!(!q.same(&Qualified::new("pkg", "net.fetc")));
+        // The qualname part of a name in a module.
+        assert_eq!(qualname_in("pkg.net", "pkg.net.C.f"), Some("C.f"));
+        assert_eq!(qualname_in("", "C.f"), Some("C.f"));
+        for other in ["pkg.nets.f", "pkg.net", "pkg.netf", "f"] {
+            assert_eq!(qualname_in("pkg.net", other), None, "{other}");
+        }
         // Texts differing in length or in one byte hash apart.
         assert_ne!(hash_text("a"), hash_text("a\0"));
         assert_ne!(hash_text("pkg.net.fetch"), hash_text("pkg.net.fetcg"));
