@@ -362,3 +362,21 @@ fn repeated_bases_helpers_and_generators_do_not_multiply_the_work() {
         "the syntax errors are reported: {fuzzed:?}"
     );
 }
+
+#[test]
+fn a_method_of_a_class_without_a_name_is_still_a_method() {
+    // Found by the analyse_source fuzzer: the parser recovers `class(A:`
+    // as a class with an empty name. Its methods are methods (a debug
+    // build asserted on the empty class name; a release build took them
+    // for plain functions and offered Numba for one).
+    let fuzzed = std::fs::read("tests/data/fuzz/nameless-class.py").unwrap();
+    let got = beside_good("nameless-fuzzed", &fuzzed);
+    assert_eq!(got.iter().filter(|c| *c == "GIL000").count(), 4, "{got:?}");
+    // The rest of the file is still analysed: its thread target's race.
+    assert!(got.contains(&"GIL201".to_string()), "{got:?}");
+    let kernel = "class(Broken:\n    def kernel(self, n):\n        total = 0\n        for i in range(n):\n            for j in range(n):\n                total += i * j\n        return total\n";
+    assert_eq!(
+        beside_good("nameless-kernel", kernel.as_bytes()),
+        ["GIL000", "GIL000", "GIL000"]
+    );
+}

@@ -773,16 +773,17 @@ impl FunctionSummary {
 #[derive(Debug, Clone)]
 pub struct FuncName {
     qual: Box<str>,
-    /// Where the class ends in `qual`; 0 for none.
+    /// One past where the class ends in `qual`; 0 for none. (A class's
+    /// name can be empty: the parser recovers `class(A:` as one.)
     class_end: u32,
 }
 
 impl FuncName {
     /// `qualname` must start with `class`, the class's qualname.
     pub fn new(qualname: &str, class: Option<&str>) -> Self {
-        debug_assert!(class.is_none_or(|c| !c.is_empty() && qualname.starts_with(c)));
+        debug_assert!(class.is_none_or(|c| qualname.starts_with(c)));
         FuncName {
-            class_end: class.map_or(0, |c| c.len() as u32),
+            class_end: class.map_or(0, |c| c.len() as u32 + 1),
             qual: qualname.into(),
         }
     }
@@ -792,7 +793,7 @@ impl FuncName {
     }
 
     pub fn class(&self) -> Option<&str> {
-        (self.class_end > 0).then(|| &self.qual[..self.class_end as usize])
+        (self.class_end > 0).then(|| &self.qual[..self.class_end as usize - 1])
     }
 }
 
@@ -1383,5 +1384,8 @@ mod tests {
         assert_eq!((n.qualname(), n.class()), ("Client.fetch", Some("Client")));
         let n = FuncName::new("f.<locals>.g", None);
         assert_eq!((n.qualname(), n.class()), ("f.<locals>.g", None));
+        // A class without a name, as the parser recovers `class(A:`.
+        let n = FuncName::new(".f", Some(""));
+        assert_eq!((n.qualname(), n.class()), (".f", Some("")));
     }
 }
