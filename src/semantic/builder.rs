@@ -1101,14 +1101,10 @@ impl<'a> Builder<'a> {
             }
         }
         let scope = self.scopes.last().expect("scope");
-        let class_full = if scope.kind == ScopeKind::Class {
-            Some(self.full_in(&[scope.prefix.trim_end_matches('.')]))
-        } else {
-            None
-        };
-        let is_method = class_full.is_some();
         let class_qual =
             (scope.kind == ScopeKind::Class).then(|| scope.prefix.trim_end_matches('.'));
+        let class_full = class_qual.map(|c| self.full_in(&[c]));
+        let is_method = class_full.is_some();
         let qualname = self.join(&[scope.prefix, f.name.as_str()]);
         let def_loc = self.loc(f.name.range.start());
         if self

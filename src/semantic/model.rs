@@ -873,39 +873,16 @@ impl std::fmt::Display for Qualified<'_> {
 }
 
 /// A hash of a text, for tables of names: [`Qualified::hash`] of a
-/// name's parts equals this of its whole text. Eight bytes at a time,
-/// FxHash's step, then mixed so that the high bits (which a `hashbrown`
-/// table reads) vary too.
+/// name's parts equals this of its whole text.
 pub fn hash_text(s: &str) -> u64 {
     hash_bytes(s.as_bytes())
 }
 
 fn hash_bytes(b: &[u8]) -> u64 {
-    let mut words = b.chunks_exact(8);
-    let mut h = 0;
-    for w in &mut words {
-        h = hash_step(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
-    }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        let mut w = [0u8; 8];
-        w[..tail.len()].copy_from_slice(tail);
-        h = hash_step(h, u64::from_le_bytes(w));
-    }
-    hash_finish(h, b.len())
-}
-
-#[inline]
-fn hash_step(h: u64, w: u64) -> u64 {
-    (h.rotate_left(5) ^ w).wrapping_mul(0xf135_7aea_2e62_a9c5)
-}
-
-#[inline]
-fn hash_finish(h: u64, len: usize) -> u64 {
-    let mut h = hash_step(h, len as u64);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(b);
+    h.finish()
 }
 
 #[derive(Debug, Clone)]
