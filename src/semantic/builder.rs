@@ -1750,7 +1750,14 @@ fn compact_name(s: &str) -> std::borrow::Cow<'_, str> {
 fn already_compact(s: &str) -> bool {
     s.len() <= COMPACT_MAX
         // Printable ASCII (the usual case), else the exact test.
-        && (s.bytes().all(|b| b > b' ' && b < 0x7f) || !s.chars().any(char::is_whitespace))
+        && (printable_ascii(s.as_bytes()) || !s.chars().any(char::is_whitespace))
+}
+
+/// Is every byte printable ASCII (no space, no control, no UTF-8)? A fold
+/// without an early exit, which the compiler turns into vector compares.
+fn printable_ascii(b: &[u8]) -> bool {
+    b.iter()
+        .fold(true, |ok, &c| ok & (c.wrapping_sub(b'!') < 0x7f - b'!'))
 }
 
 /// The longest text [`compact`] keeps before its ellipsis.
@@ -2248,6 +2255,16 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(compact(&long).chars().count(), 82);
         assert_eq!(compact_name(&long), compact(&long));
+    }
+
+    #[test]
+    fn printable_ascii_is_bang_to_tilde() {
+        for b in 0..=255u8 {
+            assert_eq!(printable_ascii(&[b]), b > b' ' && b < 0x7f, "byte {b:#x}");
+            assert_eq!(printable_ascii(&[b'a', b, b'z']), b > b' ' && b < 0x7f);
+        }
+        assert!(printable_ascii(b""));
+        assert!(!printable_ascii("self.x\u{e9}".as_bytes()));
     }
 
     #[test]

@@ -350,6 +350,10 @@ impl<'a> Builder<'a> {
     /// A call in a loop: a mutating method on an object from outside the
     /// iteration (`results.append(x)`) orders the iterations.
     pub(super) fn dep_call(&mut self, call: &ast::ExprCall) {
+        // (Outside a loop there is nothing to order: no lookup.)
+        if self.deps.is_empty() {
+            return;
+        }
         let Expr::Attribute(a) = &*call.func else {
             return;
         };
