@@ -6,8 +6,7 @@
 pub mod pattern;
 pub mod schema;
 
-use pattern::PatternMap;
-use rustc_hash::FxHashMap as HashMap;
+use pattern::{MethodMap, PatternMap};
 use schema::{CallableArg, OverrideFile, RulesFile};
 pub use schema::{
     ChunkDefault, ContextKind, IoKind, LockScope, Recommendation, Severity, TargetKind,
@@ -230,22 +229,21 @@ pub struct Rulebook {
     pub unshared: PatternMap<()>,
     /// Decorators that hold a lock around the function.
     pub synchronized: PatternMap<()>,
-    /// Method names that mutate their receiver in one call.
     /// Method names that mutate their receiver in one call, and whether
     /// they only add to it.
-    pub mutators: HashMap<String, bool>,
+    pub mutators: MethodMap<bool>,
     pub dispatch_calls: PatternMap<DispatchCallInfo>,
     pub executors: PatternMap<ContextKind>,
     /// Where a pool constructor takes its number of workers.
     pub pool_workers: PatternMap<CallableSpec>,
     /// Method name -> minimum positional arguments for it to be pure.
-    pub pure_methods: HashMap<String, usize>,
-    pub executor_methods: HashMap<String, ExecutorMethodInfo>,
-    pub executor_calls: HashMap<String, ExecutorCallInfo>,
+    pub pure_methods: MethodMap<usize>,
+    pub executor_methods: MethodMap<ExecutorMethodInfo>,
+    pub executor_calls: MethodMap<ExecutorCallInfo>,
     pub thread_classes: PatternMap<ThreadClassInfo>,
     pub parallel: PatternMap<ParallelInfo>,
     /// Method names that wait for dispatched work (`join`).
-    pub wait_methods: HashMap<String, ()>,
+    pub wait_methods: MethodMap<()>,
     pub wait_calls: PatternMap<()>,
     /// Executors whose tasks travel by cloudpickle.
     pub closure_executors: PatternMap<()>,
@@ -273,7 +271,7 @@ pub struct JitInfo {
     pub decorators: PatternMap<()>,
     /// `true`: supported; `false`: not (the most specific pattern wins).
     pub calls: PatternMap<bool>,
-    pub unsupported_methods: HashMap<String, ()>,
+    pub unsupported_methods: MethodMap<()>,
     /// Construct kind -> how a message names it.
     pub constructs: BTreeMap<String, String>,
 }
@@ -530,16 +528,16 @@ impl Rulebook {
             queues: PatternMap::default(),
             unshared: PatternMap::default(),
             synchronized: PatternMap::default(),
-            mutators: HashMap::default(),
+            mutators: MethodMap::default(),
             dispatch_calls: PatternMap::default(),
             executors: PatternMap::default(),
             pool_workers: PatternMap::default(),
-            pure_methods: HashMap::default(),
-            executor_methods: HashMap::default(),
-            executor_calls: HashMap::default(),
+            pure_methods: MethodMap::default(),
+            executor_methods: MethodMap::default(),
+            executor_calls: MethodMap::default(),
             thread_classes: PatternMap::default(),
             parallel: PatternMap::default(),
-            wait_methods: HashMap::default(),
+            wait_methods: MethodMap::default(),
             wait_calls: PatternMap::default(),
             closure_executors: PatternMap::default(),
             forking_executors: PatternMap::default(),

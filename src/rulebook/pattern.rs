@@ -169,9 +169,88 @@ impl<T> PatternMap<T> {
     }
 }
 
+/// Method names (`append`, `join`, `submit`) and what the rulebook says of
+/// each. The builder asks several such tables about every attribute call,
+/// and most method names are in none: a filter on a name's length and its
+/// first and last bytes settles those without hashing the name.
+#[derive(Debug, Clone)]
+pub struct MethodMap<T> {
+    names: HashMap<String, T>,
+    filter: [u64; FILTER_WORDS],
+}
+
+impl<T> Default for MethodMap<T> {
+    fn default() -> Self {
+        MethodMap {
+            names: HashMap::default(),
+            filter: [0; FILTER_WORDS],
+        }
+    }
+}
+
+/// Where a method name falls in a [`MethodMap`]'s filter.
+fn method_bit(name: &str) -> usize {
+    let b = name.as_bytes();
+    let (first, last) = match b {
+        [] => (0, 0),
+        [f, .., l] => (*f, *l),
+        [f] => (*f, *f),
+    };
+    let h = (b.len() as u32 & 0xff) | (first as u32) << 8 | (last as u32) << 16;
+    (h.wrapping_mul(0x9e37_79b1) >> 22) as usize % (FILTER_WORDS * 64)
+}
+
+impl<T> MethodMap<T> {
+    pub fn insert(&mut self, name: String, value: T) {
+        let bit = method_bit(&name);
+        self.filter[bit / 64] |= 1 << (bit % 64);
+        self.names.insert(name, value);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&T> {
+        let bit = method_bit(name);
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+            return None;
+        }
+        self.names.get(name)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_method_filter_never_hides_a_name() {
+        // Every word of the default rulebook, as a method name, is found
+        // again; names that differ only inside still miss.
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/default.yaml"))
+                .unwrap();
+        let mut m = MethodMap::default();
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        for w in &words {
+            m.insert(w.to_string(), w.len());
+        }
+        assert!(words.len() > 1000, "{} words", words.len());
+        for w in &words {
+            assert_eq!(m.get(w), Some(&w.len()), "{w}");
+            assert!(m.contains_key(w));
+        }
+        let mut one = MethodMap::default();
+        one.insert("append".to_string(), ());
+        one.insert("x".to_string(), ());
+        assert!(one.contains_key("append") && one.contains_key("x"));
+        for miss in ["abbend", "appen", "ppend", "", "y", "append_"] {
+            assert!(!one.contains_key(miss), "{miss}");
+        }
+    }
 
     #[test]
     fn most_specific_wins() {
