@@ -1060,7 +1060,7 @@ impl<'s> Project<'s> {
             calls: CallTable::default(),
             effects: EffectTable(vec![None; n]),
             workload: vec![Workload::Light; n],
-            contexts: vec![Contexts::default(); n],
+            contexts: Vec::new(),
             dispatches: Vec::new(),
             recursive: vec![false; n],
             uncertain: vec![false; n],
@@ -1083,13 +1083,44 @@ impl<'s> Project<'s> {
         // The name tables are done with: their memory serves what follows.
         drop((index, thread_classes));
         t.lap("  project: dispatches, iter, import time");
-        p.propagate_effects();
-        t.lap("  project: effects");
+        // The effects on one thread, and beside them what reads none:
+        // the shared-state analysis, then the contexts.
+        let taken = (
+            std::mem::take(&mut p.effects),
+            std::mem::take(&mut p.recursive),
+            std::mem::take(&mut p.uncertain),
+            std::mem::take(&mut p.loop_marks),
+        );
+        let view = &p;
+        let mut effects = Effector {
+            funcs: &view.funcs,
+            calls: &view.calls,
+            rb,
+            effects: taken.0,
+            recursive: taken.1,
+            uncertain: taken.2,
+            loop_marks: taken.3,
+        };
+        let (_, (shared, contexts)) = rayon::join(
+            || effects.propagate_effects(),
+            || {
+                let shared = super::shared::SharedState::compute(view);
+                (shared, view.propagate_contexts())
+            },
+        );
+        let Effector {
+            effects,
+            recursive,
+            uncertain,
+            loop_marks,
+            ..
+        } = effects;
+        (p.effects, p.recursive, p.uncertain, p.loop_marks) =
+            (effects, recursive, uncertain, loop_marks);
+        (p.shared, p.contexts) = (shared, contexts);
+        t.lap("  project: effects, shared state, contexts");
         p.classify();
-        p.propagate_contexts();
-        t.lap("  project: classify, contexts");
-        p.shared = super::shared::SharedState::compute(&p);
-        t.lap("  project: shared state");
+        t.lap("  project: classify");
         p
     }
 
@@ -1317,7 +1348,32 @@ impl<'s> Project<'s> {
         }
     }
 
-    // ------------------------------------------------------------ effects
+    /// The rulebook's effect of an external callee (`None` for any other).
+    fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
+        self.resolved(f, &self.funcs[f].summary.calls()[ci])
+            .and_then(|r| r.1)
+    }
+}
+
+// ------------------------------------------------------------ effects
+
+/// The effects' propagation: what it reads of the project, and what it
+/// writes, taken out of the project for the while, so that what reads none
+/// of it (the shared-state analysis, the contexts) runs beside it.
+struct Effector<'a, 's> {
+    funcs: &'a [FuncNode<'s>],
+    calls: &'a CallTable<'s>,
+    rb: &'s Rulebook,
+    effects: EffectTable,
+    recursive: Vec<bool>,
+    uncertain: Vec<bool>,
+    loop_marks: LoopMarks,
+}
+
+impl<'s> Effector<'_, 's> {
+    fn resolved(&self, f: FuncId, c: &CallSite) -> Option<&CallTarget<'s>> {
+        self.calls.get(self.funcs[f].file, c)
+    }
 
     /// Each function's effects from its callees', component by component
     /// of the call graph, callees first: the strongly connected components
@@ -1423,8 +1479,8 @@ impl<'s> Project<'s> {
     fn self_calls(&self, f: FuncId) -> (bool, bool) {
         let s = self.funcs[f].summary;
         let mut calls_itself = false;
-        for (c, t) in s.calls().iter().zip(self.call_targets(f)) {
-            if t == Some(&Target::Func(f)) {
+        for c in s.calls() {
+            if self.resolved(f, c).map(|r| &r.0) == Some(&Target::Func(f)) {
                 if c.arith() {
                     return (true, true);
                 }
@@ -1432,12 +1488,6 @@ impl<'s> Project<'s> {
             }
         }
         (calls_itself, false)
-    }
-
-    /// The rulebook's effect of an external callee (`None` for any other).
-    fn effect_of_call(&self, f: FuncId, ci: usize) -> Option<&'s Effect> {
-        self.resolved(f, &self.funcs[f].summary.calls()[ci])
-            .and_then(|r| r.1)
     }
 
     /// The effects of one function given its callees' current effects.
@@ -1708,7 +1758,9 @@ impl<'s> Project<'s> {
         self.uncertain[f] = unknown_call;
         e
     }
+}
 
+impl<'s> Project<'s> {
     #[inline(never)]
     fn classify(&mut self) {
         for f in 0..self.funcs.len() {
@@ -1718,9 +1770,11 @@ impl<'s> Project<'s> {
 
     // ------------------------------------------------------------ contexts
 
+    /// The contexts each function runs in.
     #[inline(never)]
-    fn propagate_contexts(&mut self) {
+    fn propagate_contexts(&self) -> Vec<Contexts> {
         let n = self.funcs.len();
+        let mut contexts = vec![Contexts::default(); n];
         let mut work: Vec<(FuncId, ContextKind)> = Vec::new();
         for f in 0..n {
             let s = self.funcs[f].summary;
@@ -1745,7 +1799,7 @@ impl<'s> Project<'s> {
                 continue;
             }
             inserted[f] |= bit(ctx);
-            self.contexts[f].insert(ctx);
+            contexts[f].insert(ctx);
             for t in self.call_targets(f).flatten() {
                 if let Target::Func(g) = t {
                     // An async callee runs on the loop, whoever awaits it.
@@ -1758,11 +1812,12 @@ impl<'s> Project<'s> {
                 }
             }
         }
-        for f in 0..n {
-            if self.contexts[f].is_empty() {
-                self.contexts[f].insert(ContextKind::Main);
+        for c in &mut contexts {
+            if c.is_empty() {
+                c.insert(ContextKind::Main);
             }
         }
+        contexts
     }
 
     // ------------------------------------------------------------ queries
