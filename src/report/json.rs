@@ -35,7 +35,7 @@ struct JsonEvidence<'a> {
 
 #[derive(Serialize)]
 struct JsonHotspot<'a> {
-    filename: String,
+    filename: &'a str,
     function: &'a str,
     line: u32,
     workload: &'a str,
@@ -116,13 +116,18 @@ pub fn render_lines(o: &Outcome) -> String {
 /// Write the report, indented, streamed: neither the whole text nor the
 /// list of hotspots is held in memory at once.
 pub fn write<W: std::io::Write>(o: &Outcome, mut w: W) -> std::io::Result<()> {
-    let name = |i: usize| o.files[i].path.display().to_string();
+    // Each file's name once, not once per hotspot.
+    let names: Vec<String> = o
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
     let out = JsonOutput {
         advise_version: VERSION,
         diagnostics: o.diagnostics.iter().map(|d| diagnostic(o, d)).collect(),
         hotspots: Lazy(|| {
             o.hotspots.iter().map(|h| JsonHotspot {
-                filename: name(h.file),
+                filename: &names[h.file],
                 function: &h.function,
                 line: h.line,
                 workload: h.workload.as_str(),
