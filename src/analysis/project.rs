@@ -1083,29 +1083,26 @@ impl<'s> Project<'s> {
         // The name tables are done with: their memory serves what follows.
         drop((index, thread_classes));
         t.lap("  project: dispatches, iter, import time");
-        // The effects on one thread, and beside them what reads none:
-        // the shared-state analysis, then the contexts.
-        let taken = (
-            std::mem::take(&mut p.effects),
-            std::mem::take(&mut p.recursive),
-            std::mem::take(&mut p.uncertain),
-            std::mem::take(&mut p.loop_marks),
-        );
-        let view = &p;
+        // The effects on one thread, and beside them what reads none of
+        // the tables the propagation takes out of the project meanwhile
+        // (they are empty until it puts them back): the shared-state
+        // analysis, then the contexts.
         let mut effects = Effector {
-            funcs: &view.funcs,
-            calls: &view.calls,
+            funcs: &p.funcs,
+            calls: &p.calls,
             rb,
-            effects: taken.0,
-            recursive: taken.1,
-            uncertain: taken.2,
-            loop_marks: taken.3,
+            effects: std::mem::take(&mut p.effects),
+            recursive: std::mem::take(&mut p.recursive),
+            uncertain: std::mem::take(&mut p.uncertain),
+            loop_marks: std::mem::take(&mut p.loop_marks),
         };
         let (_, (shared, contexts)) = rayon::join(
             || effects.propagate_effects(),
             || {
-                let shared = super::shared::SharedState::compute(view);
-                (shared, view.propagate_contexts())
+                (
+                    super::shared::SharedState::compute(&p),
+                    p.propagate_contexts(),
+                )
             },
         );
         let Effector {
