@@ -224,13 +224,17 @@ impl<T> MethodMap<T> {
 mod tests {
     use super::*;
 
+    /// The default rulebook's text, whose words and patterns the filter
+    /// tests insert.
+    fn default_rules_text() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/default.yaml")).unwrap()
+    }
+
     #[test]
     fn the_method_filter_never_hides_a_name() {
         // Every word of the default rulebook, as a method name, is found
         // again; names that differ only inside still miss.
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/default.yaml"))
-                .unwrap();
+        let text = default_rules_text();
         let mut m = MethodMap::default();
         let words: Vec<&str> = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -289,9 +293,7 @@ mod tests {
     fn the_root_filter_never_hides_a_match() {
         // Every pattern of the default rulebook, exact and glob, is found
         // again through the filter, with and without a trailing member.
-        let text =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/default.yaml"))
-                .unwrap();
+        let text = default_rules_text();
         let mut m = PatternMap::default();
         let mut names = Vec::new();
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '*'))
