@@ -430,7 +430,7 @@ fn jit_constructs_and_decorators_are_recorded() {
     let kinds: Vec<&str> = func(&m, "slow")
         .constructs()
         .iter()
-        .map(|c| c.kind)
+        .map(|c| c.kind())
         .collect();
     for k in [
         "kwargs",

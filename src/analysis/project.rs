@@ -1545,7 +1545,7 @@ impl<'s> Effector<'_, 's> {
                 let chain = ancestors(l);
                 let per_element = chain.clone().any(|a| {
                     matches!(s.loops()[a].iter, IterKind::Range | IterKind::File)
-                        && s.loops()[a].trip.is_none_or(|t| t >= 64)
+                        && s.loops()[a].trip().is_none_or(|t| t >= 64)
                 });
                 let mut is_unknown = false;
                 let (is_io, is_work) = match target(ci) {
@@ -1598,7 +1598,7 @@ impl<'s> Effector<'_, 's> {
                     continue;
                 }
                 let big = ancestors(l as u32)
-                    .find_map(|a| s.loops()[a].trip.filter(|t| *t >= heavy_trip));
+                    .find_map(|a| s.loops()[a].trip().filter(|t| *t >= heavy_trip));
                 let nested = fact.parent.is_some_and(|p| !io_in[p as usize])
                     || s.loops()
                         .iter()

@@ -19,7 +19,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if !p.outermost_heavy(f, l) {
                 continue;
             }
-            let evidence = match fact.trip {
+            let evidence = match fact.trip() {
                 Some(t) if t >= p.rb.settings.heavy_trip_count => {
                     format!("a loop of {t} iterations")
                 }

@@ -35,7 +35,7 @@ pub fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         }
         for l in candidates {
             let fact = &s.loops()[l as usize];
-            let evidence = match fact.trip {
+            let evidence = match fact.trip() {
                 Some(t) if t >= p.rb.settings.heavy_trip_count => {
                     format!("a loop of {} iterations", group_digits(t))
                 }

@@ -36,7 +36,7 @@ pub fn elementwise(p: &Project, f: FuncId, l: u32) -> bool {
         && fact.array_elems > 0
         && !fact.array_irregular
         && !fact.has_text
-        && fact.trip.is_none_or(|t| t >= 64)
+        && fact.trip().is_none_or(|t| t >= 64)
         && p.loop_marks.is_compute(f, l)
         && !has_inner(p, f, l)
 }
@@ -104,10 +104,10 @@ fn jit_blocker_uncached(
     }
     let mut found: Vec<(Location, String)> = Vec::new();
     for c in s.constructs() {
-        if c.kind == "method" {
+        if c.kind() == "method" {
             let method = c.method.map_or("", |m| p.text(f, m));
             found.push((c.at, format!("`.{method}()`")));
-        } else if let Some(what) = p.rb.jit.constructs.get(c.kind) {
+        } else if let Some(what) = p.rb.jit.constructs.get(c.kind()) {
             found.push((c.at, what.clone()));
         }
     }

@@ -1011,7 +1011,6 @@ impl<'a> Builder<'a> {
             header_end,
             kind,
             parent,
-            trip,
             iter: iter_kind,
             has_work: false,
             has_await: false,
@@ -1026,6 +1025,8 @@ impl<'a> Builder<'a> {
             vector: None,
         });
         let idx = (f.loops.len() - 1) as u32;
+        // (`items` counts a range loop's trips: see `LoopFact::trip`.)
+        debug_assert_eq!(f.loops[idx as usize].trip(), trip);
         self.loop_stack.push(idx);
         self.push_deps(idx);
         idx

@@ -270,13 +270,12 @@ mod tests {
             header_end: loc(10 + k, 20),
             kind: LoopKind::For,
             parent: k.checked_sub(1),
-            trip: Some(u64::from(k) << 40),
             iter: IterKind::Range,
             has_work: k % 2 == 0,
             has_await: false,
             has_unknown: true,
-            items: Items::Count(7),
-            var: Some(Text(k)),
+            items: Items::Count(u64::from(k) << 40),
+            var: Some(Text::new(k)),
             has_text: false,
             array_elems: k,
             array_irregular: false,
@@ -286,15 +285,15 @@ mod tests {
         };
         let access_at = |k: u32| Access {
             place: Place {
-                key: Text(k),
+                key: Text::new(k),
                 root: PlaceRoot::Global,
-                display: Text(k + 1),
+                display: Text::new(k + 1),
                 item: false,
             },
             kind: AccessKind::ReadModifyWrite,
             start: loc(30 + k, 1),
             end: loc(30 + k, 8),
-            statement: Text(3),
+            statement: Text::new(3),
             locked: false,
             loop_locked: true,
             origin: None,
@@ -308,11 +307,7 @@ mod tests {
             loops: (0..n + 2).map(loop_at).collect(),
             accesses: (0..n + 3).map(access_at).collect(),
             constructs: (0..n % 3)
-                .map(|k| Construct {
-                    kind: "method",
-                    at: loc(k, 2),
-                    method: Some(Text(k)),
-                })
+                .map(|k| Construct::new("method", loc(k, 2), Some(Text::new(k))))
                 .collect(),
         }
     }

@@ -48,8 +48,6 @@ pub struct LoopFact {
     pub kind: LoopKind,
     /// Enclosing loop within the same function.
     pub parent: Option<u32>,
-    /// Trip count from `range(N)` with a constant `N`.
-    pub trip: Option<u64>,
     pub iter: IterKind,
     /// Arithmetic, string building or formatting directly in the body.
     pub has_work: bool,
@@ -81,6 +79,18 @@ pub struct LoopFact {
     pub vector: Option<Text>,
 }
 
+impl LoopFact {
+    /// The trip count of `range(N)` with a constant `N`: what `items`
+    /// counts in a range loop. (Read from `items` rather than kept beside
+    /// it: a project keeps every loop.)
+    pub fn trip(&self) -> Option<u64> {
+        match (self.iter, self.items) {
+            (IterKind::Range, Items::Count(n)) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 /// A name stored once in its module's [`Names`]: call sites are the bulk
 /// of a summary, and a module calls the same names over and over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,8 +98,21 @@ pub struct Name(pub u32);
 
 /// A string stored once in its module's [`Texts`]: how places, statements
 /// and loops read in messages, kept packed rather than as a `String` each.
+/// Its index is kept plus one, so that an `Option<Text>` (a loop's
+/// variable, an access's method) takes 4 bytes rather than 8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Text(pub u32);
+pub struct Text(std::num::NonZeroU32);
+
+impl Text {
+    /// The text at `index` of its module's [`Texts`].
+    pub fn new(index: u32) -> Self {
+        Text(std::num::NonZeroU32::MIN.saturating_add(index))
+    }
+
+    pub fn index(self) -> u32 {
+        self.0.get() - 1
+    }
+}
 
 /// A module's distinct message texts (place keys and displays, statements,
 /// loop variables), packed into one string. Apart from [`Names`] so that
@@ -100,12 +123,12 @@ pub struct Texts(Names);
 
 impl Texts {
     pub fn get(&self, t: Text) -> &str {
-        self.0.get(Name(t.0))
+        self.0.get(Name(t.index()))
     }
 
     /// Add a text (a caller that interns keeps them distinct).
     pub fn push(&mut self, s: &str) -> Text {
-        Text(self.0.push(s).0)
+        Text::new(self.0.push(s).0)
     }
 }
 
@@ -435,12 +458,40 @@ pub enum Items {
 /// (`rulebook::JIT_CONSTRUCTS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Construct {
-    pub kind: &'static str,
+    /// Its kind's place in `JIT_CONSTRUCTS`, or [`METHOD_CONSTRUCT`]: a
+    /// byte rather than the name (16 bytes), a project keeping every one.
+    kind: u8,
     pub at: Location,
     /// A method called on an untyped receiver (`split`), for
     /// `jit.unsupported_methods` (in the module's `texts`); `None` for
     /// syntax.
     pub method: Option<Text>,
+}
+
+/// [`Construct::kind`] `method`: a method called on an untyped receiver.
+const METHOD_CONSTRUCT: u8 = u8::MAX;
+
+impl Construct {
+    /// A construct of `kind`: one of `JIT_CONSTRUCTS`, or `method`.
+    pub fn new(kind: &str, at: Location, method: Option<Text>) -> Self {
+        let known = crate::rulebook::JIT_CONSTRUCTS
+            .iter()
+            .position(|k| *k == kind);
+        debug_assert!(known.is_some() || kind == "method", "construct {kind}");
+        Construct {
+            kind: known.map_or(METHOD_CONSTRUCT, |k| k as u8),
+            at,
+            method,
+        }
+    }
+
+    /// Its kind: one of `JIT_CONSTRUCTS`, or `method`.
+    pub fn kind(&self) -> &'static str {
+        crate::rulebook::JIT_CONSTRUCTS
+            .get(usize::from(self.kind))
+            .copied()
+            .unwrap_or("method")
+    }
 }
 
 /// What a place's root is.

@@ -398,15 +398,11 @@ impl<'a> Builder<'a> {
         let f = &mut self.lists[self.cur];
         if f.constructs
             .iter()
-            .any(|c| c.kind == kind && c.method == method)
+            .any(|c| c.kind() == kind && c.method == method)
         {
             return;
         }
-        f.constructs.push(Construct {
-            kind,
-            at: loc,
-            method,
-        });
+        f.constructs.push(Construct::new(kind, loc, method));
     }
 
     /// Non-numeric work in the innermost loop (string building, methods
