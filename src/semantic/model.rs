@@ -592,9 +592,9 @@ pub struct FreshLock {
 /// summary is kept for every function of the project.)
 #[derive(Debug, Clone)]
 pub struct FunctionSummary {
-    /// The function's names: see [`FunctionSummary::qualname`],
-    /// [`FunctionSummary::full`] and [`FunctionSummary::class`].
-    pub name: FuncName,
+    /// `__qualname__` (see [`FunctionSummary::qualname`]); its class, if
+    /// it is a method ([`FN_METHOD`]), is what precedes its last dot.
+    qual: Box<str>,
     pub def_loc: Location,
     /// The row of the function's end (the file's last for `<module>`);
     /// with `def_loc`, the lines a profile maps to it.
@@ -620,6 +620,10 @@ pub struct FunctionSummary {
 const FN_JOINS: u8 = 1;
 /// [`FunctionSummary::is_generator`].
 const FN_GENERATOR: u8 = 1 << 1;
+/// A method: [`FunctionSummary::class`] is what precedes the qualname's
+/// last dot. (A flag rather than where the class ends keeps a summary at
+/// 48 bytes: a method's own name, an identifier, has no dot.)
+const FN_METHOD: u8 = 1 << 2;
 
 /// The parts of a [`FunctionSummary`] that few functions have (one pointer
 /// for all of them rather than one for each).
@@ -659,12 +663,12 @@ impl FunctionSummary {
     /// A summary with these names and places and nothing else yet.
     pub fn new(name: FuncName, def_loc: Location, end_row: u32) -> Self {
         FunctionSummary {
-            name,
+            qual: name.qual,
             def_loc,
             end_row,
             is_async: false,
             is_module: false,
-            flags: 0,
+            flags: if name.method { FN_METHOD } else { 0 },
             has_unknown: false,
             lists: Lists::EMPTY,
             rare: None,
@@ -807,44 +811,37 @@ impl FunctionSummary {
     /// `__qualname__`: `Class.method`, `outer.<locals>.inner`, or
     /// `<module>` for module-level code.
     pub fn qualname(&self) -> &str {
-        self.name.qualname()
+        &self.qual
     }
 
     /// The class a method belongs to, by its qualname (`Client`,
     /// `outer.<locals>.Client`).
     pub fn class(&self) -> Option<&str> {
-        self.name.class()
+        if self.flags & FN_METHOD == 0 {
+            return None;
+        }
+        self.qual.rsplit_once('.').map(|(class, _)| class)
     }
 }
 
-/// A function's qualname and its class in one string: a method's class is
-/// a prefix of its qualname (`Client` of `Client.fetch`). The module is not
-/// repeated here: it is its [`ModuleSummary`]'s, and the module-qualified
-/// name (`pkg.net.Client.fetch`) is read through [`Qualified`].
+/// A function's qualname, and whether it is a method: what
+/// [`FunctionSummary::new`] takes. The module is not repeated here: it is
+/// its [`ModuleSummary`]'s, and the module-qualified name
+/// (`pkg.net.Client.fetch`) is read through [`Qualified`].
 #[derive(Debug, Clone)]
 pub struct FuncName {
     qual: Box<str>,
-    /// One past where the class ends in `qual`; 0 for none. (A class's
-    /// name can be empty: the parser recovers `class(A:` as one.)
-    class_end: u32,
+    method: bool,
 }
 
 impl FuncName {
-    /// `qualname` must start with `class`, the class's qualname.
+    /// `qualname` is `class`, the class's qualname, a dot and the method's
+    /// name, for a method; `class` is `None` for a function.
     pub fn new(qualname: &str, class: Option<&str>) -> Self {
-        debug_assert!(class.is_none_or(|c| qualname.starts_with(c)));
         FuncName {
-            class_end: class.map_or(0, |c| c.len() as u32 + 1),
             qual: qualname.into(),
+            method: class.is_some(),
         }
-    }
-
-    pub fn qualname(&self) -> &str {
-        &self.qual
-    }
-
-    pub fn class(&self) -> Option<&str> {
-        (self.class_end > 0).then(|| &self.qual[..self.class_end as usize - 1])
     }
 }
 
@@ -1206,7 +1203,7 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         assert_eq!(std::mem::size_of::<CallSite>(), 16);
-        assert_eq!(std::mem::size_of::<FunctionSummary>(), 56);
+        assert_eq!(std::mem::size_of::<FunctionSummary>(), 48);
     }
 
     #[test]
@@ -1407,13 +1404,25 @@ mod tests {
     }
 
     #[test]
-    fn a_function_name_keeps_its_qualname_and_class() {
-        let n = FuncName::new("Client.fetch", Some("Client"));
+    fn a_function_keeps_its_qualname_and_class() {
+        let at = Location { row: 1, column: 1 };
+        let f = |qual, class| FunctionSummary::new(FuncName::new(qual, class), at, 1);
+        let n = f("Client.fetch", Some("Client"));
         assert_eq!((n.qualname(), n.class()), ("Client.fetch", Some("Client")));
-        let n = FuncName::new("f.<locals>.g", None);
+        let n = f("Outer.Inner.fetch", Some("Outer.Inner"));
+        assert_eq!(n.class(), Some("Outer.Inner"));
+        let n = f("f.<locals>.g", None);
         assert_eq!((n.qualname(), n.class()), ("f.<locals>.g", None));
-        // A class without a name, as the parser recovers `class(A:`.
-        let n = FuncName::new(".f", Some(""));
+        let n = f("f.<locals>.C.m", Some("f.<locals>.C"));
+        assert_eq!(n.class(), Some("f.<locals>.C"));
+        // A class without a name, as the parser recovers `class(A:`, at
+        // the top and inside another.
+        let n = f(".f", Some(""));
         assert_eq!((n.qualname(), n.class()), (".f", Some("")));
+        let n = f("Outer..f", Some("Outer."));
+        assert_eq!(n.class(), Some("Outer."));
+        // A method without a name (`def (self):`, as recovered).
+        let n = f("C.", Some("C"));
+        assert_eq!(n.class(), Some("C"));
     }
 }
