@@ -535,7 +535,7 @@ impl<'a> Builder<'a> {
     pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
         self.scopes.push(Scope::new(ScopeKind::Module, ""));
         let mut module = FunctionSummary::new(
-            FuncName::new("<module>", None),
+            FuncName::new("<module>", false),
             Location { row: 1, column: 1 },
             self.loc(ruff_text_size::TextSize::of(self.src)).row,
         );
@@ -1130,7 +1130,7 @@ impl<'a> Builder<'a> {
             })
             .collect::<ThinVec<String>>();
         let mut summary = FunctionSummary::new(
-            FuncName::new(qualname, class_qual),
+            FuncName::new(qualname, is_method),
             def_loc,
             self.loc(f.range.end()).row,
         );

@@ -252,7 +252,7 @@ mod tests {
 
     /// Lists of every kind, each of a different length.
     fn lists(n: u32) -> FunctionLists {
-        let mut f = FunctionSummary::new(FuncName::new("f", None), loc(1, 1), 1);
+        let mut f = FunctionSummary::new(FuncName::new("f", false), loc(1, 1), 1);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
         for k in 0..n {

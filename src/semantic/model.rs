@@ -106,6 +106,8 @@ pub struct Text(std::num::NonZeroU32);
 impl Text {
     /// The text at `index` of its module's [`Texts`].
     pub fn new(index: u32) -> Self {
+        // (Never saturates: 2^32 distinct texts would overflow the `u32`
+        // offsets where they end long before.)
         Text(std::num::NonZeroU32::MIN.saturating_add(index))
     }
 
@@ -835,12 +837,11 @@ pub struct FuncName {
 }
 
 impl FuncName {
-    /// `qualname` is `class`, the class's qualname, a dot and the method's
-    /// name, for a method; `class` is `None` for a function.
-    pub fn new(qualname: &str, class: Option<&str>) -> Self {
+    /// A method's `qualname` is its class's qualname, a dot and its name.
+    pub fn new(qualname: &str, method: bool) -> Self {
         FuncName {
             qual: qualname.into(),
-            method: class.is_some(),
+            method,
         }
     }
 }
@@ -1127,7 +1128,7 @@ mod tests {
     #[test]
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
-        let name = FuncName::new("f", None);
+        let name = FuncName::new("f", false);
         let mut f = FunctionSummary::new(name, at, at.row);
         let mut calls = Vec::new();
         let mut facts = CallFacts::default();
@@ -1204,13 +1205,18 @@ mod tests {
         assert_eq!(f.receiver(1), Receiver::Shared(Name(u32::MAX)));
         assert_eq!(std::mem::size_of::<CallSite>(), 16);
         assert_eq!(std::mem::size_of::<FunctionSummary>(), 48);
+        // A project keeps every loop, access and construct too.
+        assert_eq!(std::mem::size_of::<LoopFact>(), 64);
+        assert_eq!(std::mem::size_of::<Access>(), 64);
+        assert_eq!(std::mem::size_of::<Construct>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 4);
     }
 
     #[test]
     fn call_starts_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let def = loc(100, 5);
-        let name = FuncName::new("f", None);
+        let name = FuncName::new("f", false);
         let mut f = FunctionSummary::new(name, def, def.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
@@ -1252,7 +1258,7 @@ mod tests {
     fn call_ends_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let start = loc(10, 5);
-        let name = FuncName::new("f", None);
+        let name = FuncName::new("f", false);
         let mut f = FunctionSummary::new(name, start, start.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
@@ -1406,23 +1412,23 @@ mod tests {
     #[test]
     fn a_function_keeps_its_qualname_and_class() {
         let at = Location { row: 1, column: 1 };
-        let f = |qual, class| FunctionSummary::new(FuncName::new(qual, class), at, 1);
-        let n = f("Client.fetch", Some("Client"));
+        let f = |qual, method| FunctionSummary::new(FuncName::new(qual, method), at, 1);
+        let n = f("Client.fetch", true);
         assert_eq!((n.qualname(), n.class()), ("Client.fetch", Some("Client")));
-        let n = f("Outer.Inner.fetch", Some("Outer.Inner"));
+        let n = f("Outer.Inner.fetch", true);
         assert_eq!(n.class(), Some("Outer.Inner"));
-        let n = f("f.<locals>.g", None);
+        let n = f("f.<locals>.g", false);
         assert_eq!((n.qualname(), n.class()), ("f.<locals>.g", None));
-        let n = f("f.<locals>.C.m", Some("f.<locals>.C"));
+        let n = f("f.<locals>.C.m", true);
         assert_eq!(n.class(), Some("f.<locals>.C"));
         // A class without a name, as the parser recovers `class(A:`, at
         // the top and inside another.
-        let n = f(".f", Some(""));
+        let n = f(".f", true);
         assert_eq!((n.qualname(), n.class()), (".f", Some("")));
-        let n = f("Outer..f", Some("Outer."));
+        let n = f("Outer..f", true);
         assert_eq!(n.class(), Some("Outer."));
         // A method without a name (`def (self):`, as recovered).
-        let n = f("C.", Some("C"));
+        let n = f("C.", true);
         assert_eq!(n.class(), Some("C"));
     }
 }
