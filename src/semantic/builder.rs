@@ -996,13 +996,17 @@ impl<'a> Builder<'a> {
         kind: LoopKind,
         iter: Option<&Expr>,
     ) -> u32 {
-        let (trip, iter_kind) = match iter {
-            Some(it) => self.loop_iter(it),
-            None => (None, IterKind::Other),
-        };
-        let items = match iter {
-            Some(it) => self.items_of(it, 0),
-            None => Items::Unknown,
+        // The iterable read once, for its kind and its items.
+        let (trip, iter_kind, items) = match iter {
+            Some(it) => {
+                let (trip, kind) = self.loop_iter(it);
+                let items = match it {
+                    Expr::Generator(_) => self.items_of(it, 0),
+                    _ => self.items_of_iter(it, (trip, kind)),
+                };
+                (trip, kind, items)
+            }
+            None => (None, IterKind::Other, Items::Unknown),
         };
         let parent = self.loop_stack.last().copied();
         let f = &mut self.lists[self.cur];

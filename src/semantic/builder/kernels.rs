@@ -528,7 +528,17 @@ impl<'a> Builder<'a> {
                 None => Items::Unknown,
             };
         }
-        let (trip, kind) = self.loop_iter(e);
+        let iter = self.loop_iter(e);
+        self.items_of_iter(e, iter)
+    }
+
+    /// [`Self::items_of`] of an iterable that is not a generator
+    /// expression, given what [`Self::loop_iter`] says of it.
+    pub(super) fn items_of_iter(
+        &mut self,
+        e: &Expr,
+        (trip, kind): (Option<u64>, IterKind),
+    ) -> Items {
         match kind {
             IterKind::Range => return trip.map(Items::Count).unwrap_or(Items::Unknown),
             IterKind::File => return Items::Unbounded(self.intern_text("the lines of a file")),
