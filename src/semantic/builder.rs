@@ -535,7 +535,8 @@ impl<'a> Builder<'a> {
     pub fn build(mut self, body: &'a [Stmt]) -> ModuleSummary {
         self.scopes.push(Scope::new(ScopeKind::Module, ""));
         let mut module = FunctionSummary::new(
-            FuncName::new("<module>", false),
+            "<module>",
+            false,
             Location { row: 1, column: 1 },
             self.loc(ruff_text_size::TextSize::of(self.src)).row,
         );
@@ -1133,11 +1134,8 @@ impl<'a> Builder<'a> {
                 }
             })
             .collect::<ThinVec<String>>();
-        let mut summary = FunctionSummary::new(
-            FuncName::new(qualname, is_method),
-            def_loc,
-            self.loc(f.range.end()).row,
-        );
+        let mut summary =
+            FunctionSummary::new(qualname, is_method, def_loc, self.loc(f.range.end()).row);
         summary.is_async = f.is_async;
         if !decorators.is_empty() {
             summary.rare_mut().decorators = decorators;

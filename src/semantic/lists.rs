@@ -241,8 +241,8 @@ impl std::fmt::Debug for Lists {
 mod tests {
     use super::*;
     use crate::semantic::model::{
-        AccessKind, CallFacts, FuncName, FunctionSummary, Items, IterKind, LoopKind, Name, Place,
-        PlaceRoot, Text,
+        AccessKind, CallFacts, FunctionSummary, Items, IterKind, LoopKind, Name, Place, PlaceRoot,
+        Text,
     };
     use crate::source::Location;
 
@@ -252,7 +252,7 @@ mod tests {
 
     /// Lists of every kind, each of a different length.
     fn lists(n: u32) -> FunctionLists {
-        let mut f = FunctionSummary::new(FuncName::new("f", false), loc(1, 1), 1);
+        let mut f = FunctionSummary::new("f", false, loc(1, 1), 1);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
         for k in 0..n {

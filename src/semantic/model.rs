@@ -662,15 +662,17 @@ static NO_RARE: Rare = Rare {
 };
 
 impl FunctionSummary {
-    /// A summary with these names and places and nothing else yet.
-    pub fn new(name: FuncName, def_loc: Location, end_row: u32) -> Self {
+    /// A summary with this qualname and these places and nothing else
+    /// yet. A method's qualname is its class's qualname, a dot and its
+    /// name.
+    pub fn new(qualname: &str, method: bool, def_loc: Location, end_row: u32) -> Self {
         FunctionSummary {
-            qual: name.qual,
+            qual: qualname.into(),
             def_loc,
             end_row,
             is_async: false,
             is_module: false,
-            flags: if name.method { FN_METHOD } else { 0 },
+            flags: if method { FN_METHOD } else { 0 },
             has_unknown: false,
             lists: Lists::EMPTY,
             rare: None,
@@ -823,26 +825,6 @@ impl FunctionSummary {
             return None;
         }
         self.qual.rsplit_once('.').map(|(class, _)| class)
-    }
-}
-
-/// A function's qualname, and whether it is a method: what
-/// [`FunctionSummary::new`] takes. The module is not repeated here: it is
-/// its [`ModuleSummary`]'s, and the module-qualified name
-/// (`pkg.net.Client.fetch`) is read through [`Qualified`].
-#[derive(Debug, Clone)]
-pub struct FuncName {
-    qual: Box<str>,
-    method: bool,
-}
-
-impl FuncName {
-    /// A method's `qualname` is its class's qualname, a dot and its name.
-    pub fn new(qualname: &str, method: bool) -> Self {
-        FuncName {
-            qual: qualname.into(),
-            method,
-        }
     }
 }
 
@@ -1128,8 +1110,7 @@ mod tests {
     #[test]
     fn call_sites_pack_their_facts() {
         let at = Location { row: 3, column: 7 };
-        let name = FuncName::new("f", false);
-        let mut f = FunctionSummary::new(name, at, at.row);
+        let mut f = FunctionSummary::new("f", false, at, at.row);
         let mut calls = Vec::new();
         let mut facts = CallFacts::default();
         push(&mut f, &mut calls, Name(1), Name(2), at, at, &facts);
@@ -1216,8 +1197,7 @@ mod tests {
     fn call_starts_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let def = loc(100, 5);
-        let name = FuncName::new("f", false);
-        let mut f = FunctionSummary::new(name, def, def.row);
+        let mut f = FunctionSummary::new("f", false, def, def.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
         let max_rows = (1 << START_ROW_BITS) - 2;
@@ -1258,8 +1238,7 @@ mod tests {
     fn call_ends_are_kept_exactly_near_and_far() {
         let loc = |row, column| Location { row, column };
         let start = loc(10, 5);
-        let name = FuncName::new("f", false);
-        let mut f = FunctionSummary::new(name, start, start.row);
+        let mut f = FunctionSummary::new("f", false, start, start.row);
         let mut calls = Vec::new();
         let facts = CallFacts::default();
         let col_max = (1 << END_COL_BITS) - 1;
@@ -1412,7 +1391,7 @@ mod tests {
     #[test]
     fn a_function_keeps_its_qualname_and_class() {
         let at = Location { row: 1, column: 1 };
-        let f = |qual, method| FunctionSummary::new(FuncName::new(qual, method), at, 1);
+        let f = |qual, method| FunctionSummary::new(qual, method, at, 1);
         let n = f("Client.fetch", true);
         assert_eq!((n.qualname(), n.class()), ("Client.fetch", Some("Client")));
         let n = f("Outer.Inner.fetch", true);
