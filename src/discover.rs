@@ -29,7 +29,9 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 /// One input to analyse, or a path that could not be used.
 #[derive(Debug, Clone)]
 pub enum Input {
-    File(PathBuf),
+    /// A file and its size in bytes (0 when it could not be read), by
+    /// which the analysis orders its work.
+    File(PathBuf, u64),
     /// A path that does not exist or could not be walked, with the reason.
     Error(PathBuf, String),
 }
@@ -57,7 +59,7 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
         }
         match meta {
             Err(e) => out.push(Input::Error(path.clone(), io_reason(&e))),
-            Ok(m) if m.is_file() => out.push(Input::File(path.clone())),
+            Ok(m) if m.is_file() => out.push(Input::File(path.clone(), m.len())),
             Ok(m) if m.is_dir() => walk(path, resolver, &mut out),
             Ok(_) => out.push(Input::Error(
                 path.clone(),
@@ -69,12 +71,12 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
     // reached both ways is analysed once.
     for i in &mut out {
         match i {
-            Input::File(p) | Input::Error(p, _) => tidy(p),
+            Input::File(p, _) | Input::Error(p, _) => tidy(p),
         }
     }
     let mut seen = std::collections::HashSet::new();
     out.retain(|i| match i {
-        Input::File(p) => seen.insert(p.clone()),
+        Input::File(p, _) => seen.insert(p.clone()),
         Input::Error(..) => true,
     });
     // Walked in parallel, found in any order: sorted by path, then (for
@@ -85,7 +87,7 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool
 
 fn why(i: &Input) -> &str {
     match i {
-        Input::File(_) => "",
+        Input::File(..) => "",
         Input::Error(_, why) => why,
     }
 }
@@ -101,7 +103,7 @@ fn tidy(p: &mut PathBuf) {
 
 fn key(i: &Input) -> &Path {
     match i {
-        Input::File(p) | Input::Error(p, _) => p,
+        Input::File(p, _) | Input::Error(p, _) => p,
     }
 }
 
@@ -146,7 +148,10 @@ fn walk(root: &Path, resolver: &Arc<Resolver>, out: &mut Vec<Input>) {
                     if !(is_file && is_python(e.path())) {
                         return ignore::WalkState::Continue;
                     }
-                    Input::File(e.into_path())
+                    // (One `stat` more per file: the analysis takes the
+                    // largest files first.)
+                    let size = e.metadata().map_or(0, |m| m.len());
+                    Input::File(e.into_path(), size)
                 }
                 Err(err) => {
                     let path = match &err {

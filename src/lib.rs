@@ -121,7 +121,8 @@ pub struct Inputs {
 }
 
 enum Input {
-    Path(PathBuf),
+    /// A file and its size in bytes, as discovery saw it.
+    Path(PathBuf, u64),
     Stdin(StdinInput),
     Error(PathBuf, String),
 }
@@ -139,6 +140,48 @@ impl Inputs {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// The inputs' places, the largest file first (then in order). Taken
+    /// in this order, the largest trees are built while few summaries are
+    /// kept yet, not on top of nearly all of them at the end of the stage,
+    /// and no large file is left for last while the other threads wait.
+    /// (With [`alloc::trim_scratch`] giving back a run of large files'
+    /// pages, the doubled wheel corpus's peak in the per-file stage, medians
+    /// of 5: 120 -> 108 MB, and 5 % less CPU.)
+    fn largest_first(&self) -> Vec<usize> {
+        let size = |k: usize| match &self.items[k].0 {
+            Input::Path(_, n) => *n,
+            Input::Stdin(s) => s.bytes.len() as u64,
+            Input::Error(..) => 0,
+        };
+        let mut order: Vec<usize> = (0..self.items.len()).collect();
+        order.sort_by_key(|&k| (std::cmp::Reverse(size(k)), k));
+        order
+    }
+}
+
+/// Items worked on in the pool in the order given, their results put back
+/// in the places they came with. The list is split down to single items,
+/// so that a thread out of work can take any part of it that is not
+/// started: split in a few long runs, as rayon does by default, the run
+/// holding the largest files kept one thread busy while the other waited
+/// (the wheel corpus's per-file stage: 2 cores 94 % busy, against 98 %
+/// unordered and with single items). Each result is written straight into
+/// its place, rather than collected in the order worked and then moved
+/// (about 330 bytes a file, at the per-file stage's peak).
+fn in_given_order<T: Send, R: Send + Sync>(
+    items: Vec<(usize, T)>,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> impl Iterator<Item = R> {
+    let slots: Vec<std::sync::OnceLock<R>> = std::iter::repeat_with(std::sync::OnceLock::new)
+        .take(items.len())
+        .collect();
+    items.into_par_iter().with_max_len(1).for_each(|(k, t)| {
+        let _ = slots[k].set(f(t));
+    });
+    slots
+        .into_iter()
+        .filter_map(std::sync::OnceLock::into_inner)
 }
 
 /// Find the inputs and the configuration governing each. A configuration
@@ -165,7 +208,7 @@ pub fn discover(opts: &Options) -> Result<Inputs, ConfigError> {
     }
     for input in found {
         let (input, path) = match input {
-            discover::Input::File(p) => (Input::Path(p.clone()), p),
+            discover::Input::File(p, size) => (Input::Path(p.clone(), size), p),
             discover::Input::Error(p, why) => (Input::Error(p.clone(), why), p),
         };
         let settings = resolver.settings_for(&path, false)?;
@@ -308,25 +351,28 @@ fn load_one(
 /// Read and parse every file and nothing else: the floor under
 /// [`analyse`]'s cost. Returns the number of files and bytes.
 pub fn parse_only(inputs: &Inputs) -> (usize, usize) {
-    inputs
-        .items
-        .par_iter()
-        .filter_map(|(i, _)| {
-            // Read, then parsed in a region, as the analysis does, so that
-            // the two allocate alike.
-            let bytes = match i {
-                Input::Path(p) => std::fs::read(p).ok()?,
-                Input::Stdin(s) => s.bytes.clone(),
-                Input::Error(..) => return None,
-            };
-            let text = source::decode(bytes).ok()?;
-            // SAFETY: parsing keeps nothing outside the tree it returns.
-            let parsed = unsafe { alloc::region(|| source::parse(&text, false)) };
-            parsed.release(|p| stacker::maybe_grow(1 << 20, 64 << 20, move || drop(p)));
-            alloc::trim_scratch();
-            Some((1, text.len()))
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    let work = inputs
+        .largest_first()
+        .into_iter()
+        .map(|k| (k, &inputs.items[k].0))
+        .collect();
+    in_given_order(work, |i| -> Option<(usize, usize)> {
+        // Read, then parsed in a region, as the analysis does, so that
+        // the two allocate alike.
+        let bytes = match i {
+            Input::Path(p, _) => std::fs::read(p).ok()?,
+            Input::Stdin(s) => s.bytes.clone(),
+            Input::Error(..) => return None,
+        };
+        let text = source::decode(bytes).ok()?;
+        // SAFETY: parsing keeps nothing outside the tree it returns.
+        let parsed = unsafe { alloc::region(|| source::parse(&text, false)) };
+        parsed.release(|p| stacker::maybe_grow(1 << 20, 64 << 20, move || drop(p)));
+        alloc::trim_scratch();
+        Some((1, text.len()))
+    })
+    .flatten()
+    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
 /// Find the inputs, then analyse them with the rulebook.
@@ -351,29 +397,30 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     // given back after, when the run's own delay applies again.
     let run_delay = alloc::purge_delay(100);
     let names = discover::ModuleNames::default();
-    type Done = (PathBuf, Arc<Settings>, Option<Loaded>, Option<String>);
-    let loaded: Vec<Done> = inputs
-        .items
-        .into_par_iter()
-        .map(|(input, settings)| match input {
-            Input::Path(p) => {
-                let l = load_one(p.clone(), None, settings.clone(), cwd, rb, &names);
-                (p, settings, Some(l), None)
-            }
-            Input::Stdin(s) => {
-                let l = load_one(
-                    s.name.clone(),
-                    Some(s.bytes),
-                    settings.clone(),
-                    cwd,
-                    rb,
-                    &names,
-                );
-                (s.name, settings, Some(l), None)
-            }
-            Input::Error(p, why) => (p, settings, None, Some(why)),
-        })
+    let order = inputs.largest_first();
+    let mut items: Vec<Option<_>> = inputs.items.into_iter().map(Some).collect();
+    let work = order
+        .into_iter()
+        .filter_map(|k| Some((k, items[k].take()?)))
         .collect();
+    let loaded = in_given_order(work, |(input, settings)| match input {
+        Input::Path(p, _) => {
+            let l = load_one(p.clone(), None, settings.clone(), cwd, rb, &names);
+            (p, settings, Some(l), None)
+        }
+        Input::Stdin(s) => {
+            let l = load_one(
+                s.name.clone(),
+                Some(s.bytes),
+                settings.clone(),
+                cwd,
+                rb,
+                &names,
+            );
+            (s.name, settings, Some(l), None)
+        }
+        Input::Error(p, why) => (p, settings, None, Some(why)),
+    });
     alloc::purge_delay(run_delay);
     rayon::broadcast(|_| alloc::release_scratch());
     timer.lap("read, parse, summarise (parallel)");

@@ -114,6 +114,9 @@ thread_local! {
         const { [const { Cell::new(0) }; REGION_HEAP_MAX] };
     static REGION_HEAP_LEN: Cell<usize> = const { Cell::new(0) };
     static REGION_SPILLED: Cell<bool> = const { Cell::new(false) };
+    /// A region took blocks from the scratch heap since [`took_heap`]
+    /// last asked.
+    static TOOK_HEAP: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The scratch-heap blocks a region can follow (a file's tree has a few
@@ -427,6 +430,7 @@ pub(super) fn note_heap_free(p: *mut u8) {
 
 #[cold]
 fn region_heap_alloc(p: *mut u8) {
+    TOOK_HEAP.with(|c| c.set(true));
     let n = REGION_HEAP_LEN.with(Cell::get);
     if n == REGION_HEAP_MAX {
         REGION_SPILLED.with(|c| c.set(true));
@@ -452,6 +456,12 @@ fn region_heap_moved(old: *mut u8, new: *mut u8) {
             }
         }
     });
+}
+
+/// Did a region of this thread take blocks from the scratch heap since
+/// the last call?
+pub(super) fn took_heap() -> bool {
+    TOOK_HEAP.with(|c| c.replace(false))
 }
 
 /// Close the region opened by [`open_region`], its blocks to be freed one
