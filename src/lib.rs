@@ -177,7 +177,8 @@ fn in_given_order<T: Send, R: Send + Sync>(
         .take(items.len())
         .collect();
     items.into_par_iter().with_max_len(1).for_each(|(k, t)| {
-        let _ = slots[k].set(f(t));
+        let first = slots[k].set(f(t)).is_ok();
+        debug_assert!(first, "place {k} given twice");
     });
     slots
         .into_iter()
@@ -403,6 +404,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
         .into_iter()
         .filter_map(|k| Some((k, items[k].take()?)))
         .collect();
+    drop(items);
     let loaded = in_given_order(work, |(input, settings)| match input {
         Input::Path(p, _) => {
             let l = load_one(p.clone(), None, settings.clone(), cwd, rb, &names);
