@@ -203,13 +203,18 @@ pub fn retained<R>(f: impl FnOnce() -> R) -> R {
 /// allocating never purges on its own: call this on each worker when the
 /// per-file work is done.
 pub fn release_scratch() {
+    collect_scratch_heap();
+    arena::trim(0);
+}
+
+/// Return to the system this thread's emptied pages of the scratch heap.
+fn collect_scratch_heap() {
     let heap = SCRATCH.load(Ordering::Acquire);
     if !heap.is_null() {
         // SAFETY: `heap` came from `mi_heap_new` and is never deleted;
         // collecting touches only this thread's part of it.
         unsafe { mi_heap_collect(heap, true) };
     }
-    arena::trim(0);
 }
 
 /// Give back the scratch chunks past the first few that a large file used,
@@ -223,16 +228,10 @@ pub fn release_scratch() {
 /// after the run that takes nothing from the heap gives those pages back
 /// (the doubled wheel corpus: 9 - 19 MB at the end of the stage).
 pub fn trim_scratch() {
-    HEAP_RUN.with(|run| {
-        let took = arena::took_heap();
-        if run.replace(took) && !took {
-            let heap = SCRATCH.load(Ordering::Acquire);
-            if !heap.is_null() {
-                // SAFETY: as in `release_scratch`.
-                unsafe { mi_heap_collect(heap, true) };
-            }
-        }
-    });
+    let took = arena::took_heap();
+    if HEAP_RUN.with(|run| run.replace(took)) && !took {
+        collect_scratch_heap();
+    }
     arena::trim(4);
 }
 

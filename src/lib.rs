@@ -140,24 +140,28 @@ impl Inputs {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
 
-    /// The inputs' places, the largest file first (then in order). Taken
-    /// in this order, the largest trees are built while few summaries are
-    /// kept yet, not on top of nearly all of them at the end of the stage,
-    /// and no large file is left for last while the other threads wait.
-    /// (With [`alloc::trim_scratch`] giving back a run of large files'
-    /// pages, the doubled wheel corpus's peak in the per-file stage, medians
-    /// of 5: 120 -> 108 MB, and 5 % less CPU.)
-    fn largest_first(&self) -> Vec<usize> {
-        let size = |k: usize| match &self.items[k].0 {
-            Input::Path(_, n) => *n,
-            Input::Stdin(s) => s.bytes.len() as u64,
-            Input::Error(..) => 0,
-        };
-        let mut order: Vec<usize> = (0..self.items.len()).collect();
-        order.sort_by_key(|&k| (std::cmp::Reverse(size(k)), k));
-        order
-    }
+/// `items` with their places, the largest input first (then in order).
+/// Taken in this order, the largest trees are built while few summaries are
+/// kept yet, not on top of nearly all of them at the end of the stage, and
+/// no large file is left for last while the other threads wait. (With
+/// [`alloc::trim_scratch`] giving back a run of large files' pages, the
+/// doubled wheel corpus's peak in the per-file stage, medians of 5: 120 ->
+/// 108 MB, and 5 % less CPU.)
+fn largest_first<T>(
+    items: impl IntoIterator<Item = T>,
+    input: impl Fn(&T) -> &Input,
+) -> Vec<(usize, T)> {
+    let size = |i: &Input| match i {
+        Input::Path(_, n) => *n,
+        Input::Stdin(s) => s.bytes.len() as u64,
+        Input::Error(..) => 0,
+    };
+    let mut items: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    // (Places are distinct: an unstable sort gives one order.)
+    items.sort_unstable_by_key(|(k, t)| (std::cmp::Reverse(size(input(t))), *k));
+    items
 }
 
 /// Items worked on in the pool in the order given, their results put back
@@ -352,12 +356,8 @@ fn load_one(
 /// Read and parse every file and nothing else: the floor under
 /// [`analyse`]'s cost. Returns the number of files and bytes.
 pub fn parse_only(inputs: &Inputs) -> (usize, usize) {
-    let work = inputs
-        .largest_first()
-        .into_iter()
-        .map(|k| (k, &inputs.items[k].0))
-        .collect();
-    in_given_order(work, |i| -> Option<(usize, usize)> {
+    let work = largest_first(&inputs.items, |(i, _)| i);
+    in_given_order(work, |(i, _)| -> Option<(usize, usize)> {
         // Read, then parsed in a region, as the analysis does, so that
         // the two allocate alike.
         let bytes = match i {
@@ -398,13 +398,7 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     // given back after, when the run's own delay applies again.
     let run_delay = alloc::purge_delay(100);
     let names = discover::ModuleNames::default();
-    let order = inputs.largest_first();
-    let mut items: Vec<Option<_>> = inputs.items.into_iter().map(Some).collect();
-    let work = order
-        .into_iter()
-        .filter_map(|k| Some((k, items[k].take()?)))
-        .collect();
-    drop(items);
+    let work = largest_first(inputs.items, |(i, _)| i);
     let loaded = in_given_order(work, |(input, settings)| match input {
         Input::Path(p, _) => {
             let l = load_one(p.clone(), None, settings.clone(), cwd, rb, &names);
