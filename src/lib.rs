@@ -629,12 +629,13 @@ fn reload_sources(files: &mut [FileEntry], diagnostics: &[Diagnostic]) {
 pub struct Timer {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
-    last_cpu: std::cell::Cell<u64>,
+    /// CPU ticks and page faults at the last lap.
+    last_cpu: std::cell::Cell<(u64, u64)>,
 }
 
-/// The process's CPU time so far, user and system, in clock ticks (from
-/// `/proc/self/stat`; 0 where there is none).
-fn cpu_ticks() -> u64 {
+/// The process's CPU time so far, user and system, in clock ticks, and its
+/// minor page faults (from `/proc/self/stat`; 0 where there is none).
+fn cpu_and_faults() -> (u64, u64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name, which is in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
@@ -644,8 +645,9 @@ fn cpu_ticks() -> u64 {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    // utime and stime: fields 14 and 15, counted from the state (3).
-    field(11) + field(12)
+    // minflt, then utime and stime: fields 10, 14 and 15, counted from
+    // the state (3).
+    (field(11) + field(12), field(7))
 }
 
 impl Default for Timer {
@@ -661,7 +663,7 @@ impl Timer {
             on,
             last: std::cell::Cell::new(std::time::Instant::now()),
             // (Read only when timing: `/proc` is a file read.)
-            last_cpu: std::cell::Cell::new(if on { cpu_ticks() } else { 0 }),
+            last_cpu: std::cell::Cell::new(if on { cpu_and_faults() } else { (0, 0) }),
         }
     }
 
@@ -677,17 +679,19 @@ impl Timer {
                     .find_map(|l| l.strip_prefix(name))
                     .map_or(String::new(), |v| v.trim().to_string())
             };
-            let cpu = cpu_ticks();
+            let (cpu, faults) = cpu_and_faults();
+            let (last_cpu, last_faults) = self.last_cpu.get();
             eprintln!(
-                "timing: {:>8.1} ms  cpu {:>5} ms  {stage:<40} rss {} peak {}",
+                "timing: {:>8.1} ms  cpu {:>5} ms  {stage:<40} rss {} peak {} faults {}",
                 (now - self.last.get()).as_secs_f64() * 1e3,
                 // (The usual 100 ticks a second.)
-                cpu.saturating_sub(self.last_cpu.get()) * 10,
+                cpu.saturating_sub(last_cpu) * 10,
                 field("VmRSS:"),
-                field("VmHWM:")
+                field("VmHWM:"),
+                faults.saturating_sub(last_faults)
             );
             self.last.set(now);
-            self.last_cpu.set(cpu);
+            self.last_cpu.set((cpu, faults));
         }
     }
 }
