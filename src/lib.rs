@@ -475,6 +475,8 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
             }
         }
     }
+    // (The directories' package paths are done with.)
+    drop(names);
     let modules: Vec<&ModuleSummary> = summaries.iter().map(|b| b.as_ref()).collect();
     let labels = module_file
         .iter()
@@ -501,8 +503,6 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     let mut diagnostics = noqa::apply(diagnostics, &files, rb);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
-    reload_sources(&mut files, &diagnostics);
 
     let mut warnings = Vec::new();
     for f in &files {
@@ -586,6 +586,9 @@ pub fn analyse_inputs(inputs: Inputs, opts: &Options, rb: &Rulebook) -> Outcome 
     });
     timer.lap("profiles");
     drop(project);
+    // Once the project is freed, whose memory the sources can reuse (not
+    // before the profiles, which can add diagnostics).
+    reload_sources(&mut files, &diagnostics);
     // Freeing every summary takes about 1% of a run; the report need not
     // wait for it.
     let _ = std::thread::Builder::new().spawn(move || drop(summaries));
