@@ -1380,17 +1380,19 @@ impl<'s> Effector<'_, 's> {
     #[inline(never)]
     fn propagate_effects(&mut self) {
         let n = self.funcs.len();
-        let mut index = vec![usize::MAX; n];
-        let mut low = vec![0usize; n];
+        // (`u32`s: a project has hundreds of thousands of functions, and
+        // these lists are at the project stage's peak.)
+        let mut index = vec![u32::MAX; n];
+        let mut low = vec![0u32; n];
         let mut on_stack = vec![false; n];
         let mut stack = Vec::new();
         let mut comp = Vec::new();
         let mut scratch = LoopScratch::default();
-        let mut counter = 0;
+        let mut counter = 0u32;
         // Per function on the walk: the next call site to follow.
         let mut work: Vec<(FuncId, usize)> = Vec::new();
         for root in 0..n {
-            if index[root] != usize::MAX {
+            if index[root] != u32::MAX {
                 continue;
             }
             work.push((root, 0));
@@ -1409,7 +1411,7 @@ impl<'s> Effector<'_, 's> {
                     });
                 if let Some((skip, w)) = next {
                     *ei += skip + 1;
-                    if index[w] == usize::MAX {
+                    if index[w] == u32::MAX {
                         index[w] = counter;
                         low[w] = counter;
                         counter += 1;
@@ -1787,20 +1789,16 @@ impl<'s> Project<'s> {
                 work.push((g, d.site.context));
             }
         }
-        // Per function, the contexts already inserted (a bit per kind), so
-        // that a context reached again is not pushed again.
-        let bit = |ctx: ContextKind| 1u64 << (ctx as u32 % 64);
-        let mut inserted = vec![0u64; n];
+        // A context already inserted is not pushed again.
         while let Some((f, ctx)) = work.pop() {
-            if inserted[f] & bit(ctx) != 0 {
+            if contexts[f].contains(ctx) {
                 continue;
             }
-            inserted[f] |= bit(ctx);
             contexts[f].insert(ctx);
             for t in self.call_targets(f).flatten() {
                 if let Target::Func(g) = t {
                     // An async callee runs on the loop, whoever awaits it.
-                    if inserted[*g] & bit(ctx) != 0
+                    if contexts[*g].contains(ctx)
                         || self.funcs[*g].summary.is_async && ctx != ContextKind::Async
                     {
                         continue;
