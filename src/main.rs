@@ -225,6 +225,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             _ => false,
         };
     let outcome = advise::analyse_inputs(inputs, &opts, &rb);
+    timer.lap("analysis (all the stages above)");
     if cli.verbose {
         if let Some(r) = &outcome.profile {
             eprint!("{}", advise::profile::text::unmapped(r));
@@ -276,6 +277,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let _ = emit(&mut out, rendered.as_deref(), &outcome).and_then(|_| out.flush());
         }
     }
+    timer.lap("report written");
     Ok(code)
 }
 
