@@ -164,19 +164,24 @@ fn reserve() -> Option<usize> {
     if p == libc::MAP_FAILED || p.is_null() {
         return None;
     }
-    // The retained space fills from its start, piece after piece, and is
-    // never given back: transparent huge pages suit it. Each first touch
-    // of a 4 KiB page was a page fault (a third of a run's: the summaries
-    // are written once, into memory not touched before); a 2 MiB page
-    // takes one fault for 512 of them. At most one part-filled huge page
-    // is added to the resident size. Where the kernel has them off (or
-    // refuses), nothing changes.
+    // The retained space takes 4 KiB pages, even where the kernel would
+    // give it transparent huge pages. Huge pages take a fault per 2 MiB
+    // rather than per 4 KiB, but each is a fresh 2 MiB of physical memory
+    // for the kernel to zero, while small pages mostly reuse memory freed
+    // moments before. On the project's virtual machine, where fresh memory
+    // is slow to touch, huge pages cost more than their faults saved
+    // (session 21, medians of 9, alternated: the doubled wheel corpus
+    // 1.89 -> 1.82 s and 3.57 -> 3.44 s of CPU, zeroing pages 7.1 -> 0.9 %
+    // of the profile, for 27k -> 48k faults; the wheels 0.84 -> 0.83 s; the
+    // stdlib 0.47 -> 0.46 s and 2.3 MB less resident: no part-filled huge
+    // page). Session 16 had measured the opposite on the same machine,
+    // then 3 % less CPU with huge pages.
     // SAFETY: advice on part of the mapping just made; no data is lost.
     unsafe {
         libc::madvise(
             (p as usize + ARENA_CHUNKS * CHUNK) as *mut libc::c_void,
             RETAIN_SPACE,
-            libc::MADV_HUGEPAGE,
+            libc::MADV_NOHUGEPAGE,
         )
     };
     Some(p as usize)
