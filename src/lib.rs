@@ -633,7 +633,7 @@ pub struct Timer {
     on: bool,
     last: std::cell::Cell<std::time::Instant>,
     /// CPU ticks and page faults at the last lap.
-    last_cpu: std::cell::Cell<(u64, u64)>,
+    last_counts: std::cell::Cell<(u64, u64)>,
 }
 
 /// The process's CPU time so far, user and system, in clock ticks, and its
@@ -666,7 +666,7 @@ impl Timer {
             on,
             last: std::cell::Cell::new(std::time::Instant::now()),
             // (Read only when timing: `/proc` is a file read.)
-            last_cpu: std::cell::Cell::new(if on { cpu_and_faults() } else { (0, 0) }),
+            last_counts: std::cell::Cell::new(if on { cpu_and_faults() } else { (0, 0) }),
         }
     }
 
@@ -683,7 +683,7 @@ impl Timer {
                     .map_or(String::new(), |v| v.trim().to_string())
             };
             let (cpu, faults) = cpu_and_faults();
-            let (last_cpu, last_faults) = self.last_cpu.get();
+            let (last_cpu, last_faults) = self.last_counts.get();
             eprintln!(
                 "timing: {:>8.1} ms  cpu {:>5} ms  {stage:<40} rss {} peak {} faults {}",
                 (now - self.last.get()).as_secs_f64() * 1e3,
@@ -694,7 +694,7 @@ impl Timer {
                 faults.saturating_sub(last_faults)
             );
             self.last.set(now);
-            self.last_cpu.set((cpu, faults));
+            self.last_counts.set((cpu, faults));
         }
     }
 }

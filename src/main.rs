@@ -225,7 +225,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             _ => false,
         };
     let outcome = advise::analyse_inputs(inputs, &opts, &rb);
-    timer.lap("analysis (all the stages above)");
+    timer.lap("settings, rules and the stages above");
     if cli.verbose {
         if let Some(r) = &outcome.profile {
             eprint!("{}", advise::profile::text::unmapped(r));

@@ -167,7 +167,7 @@ fn reserve() -> Option<usize> {
     // The retained space takes 4 KiB pages, even where the kernel would
     // give it transparent huge pages. Huge pages take a fault per 2 MiB
     // rather than per 4 KiB, but each is a fresh 2 MiB of physical memory
-    // for the kernel to zero, while small pages mostly reuse memory freed
+    // for the kernel to find and zero, while a small page can be one freed
     // moments before. On the project's virtual machine, where fresh memory
     // is slow to touch, huge pages cost more than their faults saved
     // (session 21, medians of 9, alternated: the doubled wheel corpus
