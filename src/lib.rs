@@ -648,7 +648,7 @@ fn cpu_and_faults() -> (u64, u64) {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    // minflt, then utime and stime: fields 10, 14 and 15, counted from
+    // utime and stime, then minflt: fields 14, 15 and 10, counted from
     // the state (3).
     (field(11) + field(12), field(7))
 }
